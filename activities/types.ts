@@ -1,0 +1,34 @@
+// The contract between workflows and activities (workflows import these types only).
+import type { Channel, Properties, Topic } from '../sdk/events';
+
+export interface DeliverInput {
+  /** `<journeyWorkflowId>/<entry>.<sequence>`: the same key on every retry. */
+  idempotencyKey: string;
+  customerId: string;
+  journey: string;
+  channel: Channel;
+  to: string;
+  template: string;
+  topic: Topic;
+  /** Template variables: traits, the journey's data, customer id. */
+  vars: { customer: { id: string }; traits: Properties; data: Properties; journey: string };
+}
+
+export interface DeliverOutput {
+  providerId: string;
+  subject?: string;
+}
+
+export interface DeliveryActivities {
+  deliver(input: DeliverInput): Promise<DeliverOutput>;
+}
+
+/** Failure types (ApplicationFailure.type) the workflows act on. */
+export const FailureTypes = {
+  /** The provider refused for good (bad address, template missing): do not retry, try the fallback channel. */
+  PermanentDelivery: 'PermanentDeliveryFailure',
+  /** The recipient unsubscribed at the provider (e.g. Twilio 21610): revoke consent. */
+  RecipientUnsubscribed: 'RecipientUnsubscribed',
+  TemplateNotFound: 'TemplateNotFound',
+  UnknownJourney: 'UnknownJourney',
+} as const;

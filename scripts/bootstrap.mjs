@@ -1,0 +1,61 @@
+// Entry point of `npm start`, `npm test` and `npm run setup`: installs what is missing (npm packages,
+// the Temporal CLI, the time-skipping test server) into caches, then runs the real command.
+// Plain Node with no dependencies, because it runs before node_modules exists.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { SetupError, ensureNodeModules, ensureTemporalCli, ensureTestServer, repoRoot } from './tools.mjs';
+
+const [command, ...rest] = process.argv.slice(2);
+
+function run(cmd, args, env = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: repoRoot, stdio: 'inherit', env: { ...process.env, ...env } });
+    const forward = (sig) => child.kill(sig);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    child.on('close', (code, signal) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      resolve(code ?? (signal ? 1 : 0));
+    });
+  });
+}
+
+const bin = (name) => join(repoRoot, 'node_modules', '.bin', name);
+
+async function main() {
+  const [major] = process.versions.node.split('.').map(Number);
+  if (major < 20) throw new SetupError(`omnijourney needs Node.js 20 or newer; this is ${process.version}. Install a current Node.js and run again.`);
+  switch (command) {
+    case 'setup': {
+      ensureNodeModules();
+      await ensureTemporalCli();
+      await ensureTestServer();
+      return 0;
+    }
+    case 'start': {
+      ensureNodeModules();
+      if (!process.env.TEMPORAL_ADDRESS) await ensureTemporalCli();
+      return run(bin('tsx'), [join('scripts', 'start.ts'), ...rest]);
+    }
+    case 'test': {
+      ensureNodeModules();
+      await ensureTemporalCli();
+      await ensureTestServer();
+      process.stderr.write('[test] type-checking (tsc --noEmit)…\n');
+      const tsc = await run(bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
+      if (tsc !== 0) return tsc;
+      return run(bin('jest'), ['--ci', ...rest]);
+    }
+    default:
+      throw new SetupError(`unknown command "${command}": use setup, start or test`);
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`\n${err instanceof SetupError ? err.message : err.stack}\n`);
+    process.exit(1);
+  },
+);

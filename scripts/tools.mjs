@@ -1,0 +1,177 @@
+// Installs the two Temporal servers omnijourney runs on into a cache outside the clone, and reuses them:
+//   - the Temporal CLI (dev server with SQLite and the web UI), built from the Go module proxy;
+//   - Temporal's time-skipping test server, fetched from Maven Central.
+// Plain Node (no dependencies) so it can run before `npm ci`. Versions live in package.json ("omnijourney").
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export function toolVersions() {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+  return pkg.omnijourney;
+}
+
+export function cacheDir() {
+  if (process.env.OMNIJOURNEY_CACHE) return process.env.OMNIJOURNEY_CACHE;
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'omnijourney');
+}
+
+export function temporalCliPath() {
+  return join(cacheDir(), 'temporal-cli', toolVersions().temporalCli, 'temporal');
+}
+
+export function testServerPath() {
+  return join(cacheDir(), 'test-server', toolVersions().testServer, 'temporal-test-server');
+}
+
+function log(msg) {
+  process.stderr.write(`[setup] ${msg}\n`);
+}
+
+class SetupError extends Error {}
+export { SetupError };
+
+function requireCommand(cmd, args, what) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.error || r.status !== 0) {
+    throw new SetupError(
+      `${cmd} was not found or does not run (${r.error?.message ?? r.stderr?.trim()}).\n` +
+        `  omnijourney needs it to ${what}. Install it (Debian/Ubuntu: ${installHint(cmd)}) and run the command again.`,
+    );
+  }
+  return (r.stdout || r.stderr).trim();
+}
+
+function installHint(cmd) {
+  return { go: 'apt-get install golang (Go >= 1.24)', java: 'apt-get install openjdk-17-jre-headless', mvn: 'apt-get install maven' }[cmd] ?? `install ${cmd}`;
+}
+
+/** Builds the Temporal CLI with `go install` through the Go module proxy, printing progress. */
+export async function ensureTemporalCli() {
+  const target = temporalCliPath();
+  if (existsSync(target)) return target;
+  const version = toolVersions().temporalCli;
+  requireCommand('go', ['version'], 'build the Temporal CLI (dev server + UI) from the Go module proxy');
+  const dir = dirname(target);
+  const staging = `${dir}.partial`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  log(`building the Temporal CLI ${version} with 'go install' into ${dir}`);
+  log('this happens once per machine and takes several minutes (downloads ~300 modules, compiles ~1,500 packages); later runs reuse it');
+  const started = Date.now();
+  let compiled = 0;
+  let last = '';
+  const child = spawn('go', ['install', '-v', `github.com/temporalio/cli/cmd/temporal@${version}`], {
+    env: { ...process.env, GOBIN: staging, GOTOOLCHAIN: 'local', GOFLAGS: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let downloads = 0;
+  const tail = [];
+  const onLine = (line) => {
+    if (!line.trim()) return;
+    tail.push(line);
+    if (tail.length > 30) tail.shift();
+    if (line.startsWith('go: downloading')) downloads += 1;
+    else if (!line.startsWith('go:')) {
+      compiled += 1;
+      last = line.trim();
+    }
+  };
+  let buf = '';
+  const feed = (chunk) => {
+    buf += chunk.toString();
+    const lines = buf.split('\n');
+    buf = lines.pop();
+    lines.forEach(onLine);
+  };
+  child.stdout.on('data', feed);
+  child.stderr.on('data', feed);
+  const timer = setInterval(() => {
+    const secs = Math.round((Date.now() - started) / 1000);
+    log(`temporal CLI: ${secs}s, ${downloads} modules downloaded, ${compiled} packages compiled (of ~1,500)${last ? `, now ${last}` : ''}`);
+  }, 15000);
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  clearInterval(timer);
+  if (code !== 0 || !existsSync(join(staging, 'temporal'))) {
+    throw new SetupError(
+      `building the Temporal CLI failed (go install exited ${code}). Last lines:\n${tail.join('\n')}\n` +
+        '  Check that the Go module proxy is reachable (go env GOPROXY) and that Go is 1.24 or newer, then run again.',
+    );
+  }
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(staging, dir);
+  log(`Temporal CLI ready in ${Math.round((Date.now() - started) / 1000)}s: ${target}`);
+  return target;
+}
+
+/** Fetches the Java time-skipping test server from Maven Central and writes a small launcher. */
+export async function ensureTestServer() {
+  const target = testServerPath();
+  if (existsSync(target)) return target;
+  const version = toolVersions().testServer;
+  requireCommand('java', ['-version'], 'run the time-skipping test server used by tests and `simulate`');
+  requireCommand('mvn', ['-v'], 'fetch the time-skipping test server from Maven Central');
+  const dir = dirname(target);
+  const staging = `${dir}.partial`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(join(staging, 'lib'), { recursive: true });
+  log(`fetching Temporal's time-skipping test server ${version} from Maven Central into ${dir}`);
+  const r = spawnSync(
+    'mvn',
+    [
+      '-q', '-B',
+      '-f', join(repoRoot, 'scripts', 'test-server', 'pom.xml'),
+      'dependency:copy-dependencies',
+      `-Dtemporal.version=${version}`,
+      `-DoutputDirectory=${join(staging, 'lib')}`,
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const jars = existsSync(join(staging, 'lib')) ? readdirSync(join(staging, 'lib')) : [];
+  if (r.status !== 0 || !jars.some((j) => j.startsWith('temporal-test-server'))) {
+    throw new SetupError(
+      `fetching the test server failed (mvn exited ${r.status}).\n${(r.stdout + r.stderr).split('\n').slice(-20).join('\n')}\n` +
+        '  Check that Maven Central is reachable (mvn dependency:get -Dartifact=io.temporal:temporal-test-server:' + version + '), then run again.',
+    );
+  }
+  // The SDK starts the server as `<exe> <port>` and waits only a few seconds for the port, so the launcher
+  // is a plain exec with fast-start JVM flags, and turns time skipping on when only the port is given.
+  const launcher = `#!/bin/sh
+DIR="$(cd "$(dirname "$0")" && pwd)"
+if [ "$#" -eq 1 ]; then set -- "$1" --enable-time-skipping; fi
+exec java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -cp "$DIR/lib/*" io.temporal.testserver.TestServer "$@"
+`;
+  writeFileSync(join(staging, 'temporal-test-server'), launcher);
+  chmodSync(join(staging, 'temporal-test-server'), 0o755);
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(staging, dir);
+  log(`test server ready: ${target}`);
+  return target;
+}
+
+/** Installs npm packages when node_modules is missing or older than package-lock.json. */
+export function ensureNodeModules() {
+  const lock = join(repoRoot, 'package-lock.json');
+  const stamp = join(repoRoot, 'node_modules', '.omnijourney-lock');
+  const want = existsSync(lock) ? readFileSync(lock, 'utf8') : '';
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want) return;
+  log('installing npm packages (npm ci)…');
+  const r = spawnSync('npm', [existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund'], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (r.status !== 0) {
+    throw new SetupError('npm could not install the packages (see above). Check that the npm registry is reachable, then run again.');
+  }
+  writeFileSync(stamp, want);
+}
+
+// `node scripts/tools.mjs paths` prints where the servers are (for tests run without `npm test`).
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && process.argv[2] === 'paths') {
+  process.stdout.write(JSON.stringify({ temporalCli: temporalCliPath(), testServer: testServerPath() }));
+}

@@ -1,0 +1,33 @@
+// The event shape every part of the engine shares (API, CLI, simulate, workflows).
+import { z } from 'zod';
+
+export const Properties = z.record(z.string(), z.unknown());
+export type Properties = z.infer<typeof Properties>;
+
+export const CustomerEvent = z.object({
+  messageId: z.string().min(1).max(200),
+  type: z.enum(['track', 'identify']),
+  customerId: z.string().min(1).max(200),
+  /** Event name; required for `track`, `identify` for identify calls. */
+  name: z.string().min(1).max(200),
+  properties: Properties.default({}),
+  traits: Properties.default({}),
+  /** ISO timestamp of when the event happened (client clock) — informational. */
+  timestamp: z.string().datetime({ offset: true }).optional(),
+  context: z.object({ timezone: z.string().max(100).optional() }).partial().default({}),
+});
+export type CustomerEvent = z.infer<typeof CustomerEvent>;
+
+/** What a journey sees of an event: its name, properties and when the engine received it. */
+export interface JourneyEvent<P = Properties> {
+  name: string;
+  messageId: string;
+  properties: P;
+  receivedAt: string;
+}
+
+export const Channel = z.enum(['email', 'sms', 'webhook', 'slack']);
+export type Channel = z.infer<typeof Channel>;
+
+export const Topic = z.enum(['marketing', 'transactional']);
+export type Topic = z.infer<typeof Topic>;

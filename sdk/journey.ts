@@ -1,0 +1,106 @@
+// The journey SDK: what an author writes in journeys/*.ts. Types only plus `defineJourney`;
+// the engine (workflows/journey.ts) and the unit-test driver (sdk/testing.ts) implement the context.
+import type { z } from 'zod';
+import type { Duration } from './duration';
+import type { Channel, JourneyEvent, Properties, Topic } from './events';
+
+export type ReentryPolicy = 'never' | 'always' | 'one-at-a-time' | { cooldown: Duration };
+
+export interface EventMatcher<P> {
+  event: string;
+  /** Return true when this event concerns this journey run (e.g. the same cart). */
+  match?: (event: JourneyEvent, entry: JourneyEvent<P>) => boolean;
+}
+
+export interface SendOptions {
+  /** marketing (default) obeys opt-outs, caps and quiet hours; transactional bypasses marketing opt-outs and caps. */
+  topic?: Topic;
+  /** Transactional and urgent: also bypasses quiet hours. */
+  urgent?: boolean;
+}
+
+export type SendStatus = 'sent' | 'suppressed' | 'failed';
+
+export interface SendResult {
+  status: SendStatus;
+  channel?: Channel;
+  /** Why it was not sent: no-consent, frequency-cap, no-address, paused, provider-error … */
+  reason?: string;
+}
+
+export interface SleepUntilOptions {
+  /** Added to the date first: '7 days', or '-14 days' for before it. */
+  offset?: Duration;
+  /** Wall-clock time "HH:MM" on that day. */
+  localTime?: string;
+  /** 'customer' (default) uses the customer's timezone; or an IANA name. */
+  tz?: 'customer' | string;
+}
+
+export interface WaitForOptions {
+  within: Duration;
+  match?: (event: JourneyEvent) => boolean;
+}
+
+export interface JourneyContext<P = Properties> {
+  readonly journey: string;
+  readonly version: number;
+  readonly customerId: string;
+  /** The entity key (pet, order, cart…), when the journey has one. */
+  readonly key?: string;
+  readonly entry: JourneyEvent<P>;
+  /** The engine's clock (simulated time under `simulate`). Never use Date.now() in a journey. */
+  now(): Date;
+  /** The customer's IANA timezone (default UTC). */
+  timezone(): string;
+  sleep(duration: Duration): Promise<void>;
+  /** Sleeps until a date (ISO date, YYYY-MM-DD, or Date), optionally offset and at a local time of day.
+   *  Resolves true after waiting, false at once when that moment has already passed. */
+  sleepUntil(date: Date | string, options?: SleepUntilOptions): Promise<boolean>;
+  /** Waits for the next event of that name (after this call) or returns null when `within` elapses. */
+  waitFor(event: string, options: WaitForOptions): Promise<JourneyEvent | null>;
+  /** Sends through the delivery pipeline; a list of channels is an ordered fallback. */
+  send(channel: Channel | Channel[], template: string, data?: Properties, options?: SendOptions): Promise<SendResult>;
+  /** Deterministic per customer and split name; recorded on the timeline. */
+  split<K extends string>(name: string, weights: Record<K, number>): K;
+  traits(): Properties;
+  updateTraits(patch: Properties): Promise<void>;
+  /** Marks where the customer is (search attribute JourneyStep, UI details, timeline). */
+  step(name: string): void;
+  /** Temporal patching for changing a live journey: new code runs only for runs that reach here after the change. */
+  patched(changeId: string): boolean;
+}
+
+export interface JourneyDefinition<S extends z.ZodType = z.ZodType> {
+  name: string;
+  version: number;
+  description?: string;
+  trigger: {
+    event: string;
+    schema: S;
+    /** One journey run per key (a pet, an order…). */
+    key?: (properties: z.infer<S>) => string;
+    /** Extra entry condition on the customer's traits. */
+    when?: (properties: z.infer<S>, traits: Properties) => boolean;
+  };
+  exitOn?: Array<string | EventMatcher<z.infer<S>>>;
+  goal?: EventMatcher<z.infer<S>> & { /** Stop the journey on conversion (default true). */ exit?: boolean };
+  reentry?: ReentryPolicy;
+  run(j: JourneyContext<z.infer<S>>): Promise<void>;
+}
+
+export type AnyJourney = JourneyDefinition<z.ZodType>;
+
+export function defineJourney<S extends z.ZodType>(definition: JourneyDefinition<S>): JourneyDefinition<S> {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(definition.name)) {
+    throw new Error(`journey name "${definition.name}" must be lower-case letters, digits and dashes`);
+  }
+  if (!Number.isInteger(definition.version) || definition.version < 1) {
+    throw new Error(`journey "${definition.name}": version must be a positive integer`);
+  }
+  return definition;
+}
+
+export function matcherOf<P>(m: string | EventMatcher<P>): EventMatcher<P> {
+  return typeof m === 'string' ? { event: m } : m;
+}

@@ -1,0 +1,141 @@
+// Drives Temporal's time-skipping test server as a discrete-event simulation.
+//
+// The server's automatic time skipping (what `handle.result()` turns on) jumps to the next timer as soon
+// as no workflow task holds the clock, even while an activity is running or about to start: a send that
+// takes 200 ms of real time saw its 1-minute start-to-close timeout fire and went out twice. So the clock
+// stays locked, and this driver moves it itself: wait until every known workflow is idle (no pending
+// workflow task or activity, nothing in flight), jump exactly to the earliest time one of them sleeps
+// until, and repeat. Each journey and customer workflow reports its next wake-up in a query.
+import type { Client } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { activityQuery, journeyStatusQuery, journeysQuery } from '../workflows/messages';
+
+export interface SimulationClock {
+  /** Engine time now (server time minus the offset). */
+  now(): Promise<Date>;
+  /** Runs every customer's journeys until engine time `until`, firing timers in order. */
+  advanceTo(until: Date): Promise<void>;
+  /** Waits until nothing is in flight. */
+  settle(): Promise<void>;
+}
+
+export interface SimulationClockOptions {
+  env: TestWorkflowEnvironment;
+  client: Client;
+  clockOffsetMs: number;
+  /** Customer IDs whose workflows (and journeys) to watch. */
+  customers: () => string[];
+  /** Longest real time to wait for the engine to go idle after a step. */
+  settleTimeoutMs?: number;
+}
+
+const WAKE_SLACK_MS = 1000;
+const sleepReal = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const locked = new WeakSet<TestWorkflowEnvironment>();
+
+/**
+ * The Java test server started with --enable-time-skipping begins *unlocked*: whenever no workflow task
+ * holds it, it jumps to the next timer anywhere (we saw a 10-year jump to a workflow timeout). Lock it
+ * once; from then on only this driver moves the clock.
+ */
+export async function lockClock(env: TestWorkflowEnvironment): Promise<void> {
+  if (locked.has(env)) return;
+  await env.connection.testService?.lockTimeSkipping({});
+  locked.add(env);
+}
+
+export function createSimulationClock(o: SimulationClockOptions): SimulationClock {
+  const { env, client } = o;
+  const settleTimeoutMs = o.settleTimeoutMs ?? 60_000;
+
+  async function serverNow(): Promise<number> {
+    return env.currentTimeMs();
+  }
+
+  async function runningJourneyIds(customerId: string): Promise<string[]> {
+    const runs = await client.workflow.getHandle(`customer:${customerId}`).query(journeysQuery);
+    return [...new Set(runs.filter((r) => r.status === 'running').map((r) => r.workflowId))];
+  }
+
+  async function busy(workflowId: string): Promise<boolean> {
+    const d = await client.workflow.getHandle(workflowId).describe();
+    if (d.status.name !== 'RUNNING') return false;
+    return (d.raw.pendingActivities?.length ?? 0) > 0 || Boolean(d.raw.pendingWorkflowTask);
+  }
+
+  /** One observation: idle, plus the earliest wake-up (engine ms) among the watched workflows. */
+  async function observe(): Promise<{ idle: boolean; signature: string; nextWake?: number }> {
+    let idle = true;
+    let nextWake: number | undefined;
+    const parts: string[] = [];
+    const consider = (iso?: string) => {
+      if (!iso) return;
+      const t = Date.parse(iso);
+      if (nextWake === undefined || t < nextWake) nextWake = t;
+    };
+    for (const customerId of o.customers()) {
+      const id = `customer:${customerId}`;
+      if (await busy(id)) idle = false;
+      const a = await client.workflow.getHandle(id).query(activityQuery);
+      if (a.inbox > 0 || a.inFlight > 0) idle = false;
+      consider(a.nextDeferred);
+      const d = await client.workflow.getHandle(id).describe();
+      parts.push(`${id}:${d.historyLength}`);
+      for (const jid of await runningJourneyIds(customerId)) {
+        const h = client.workflow.getHandle(jid);
+        const jd = await h.describe();
+        parts.push(`${jid}:${jd.historyLength}`);
+        if (jd.status.name !== 'RUNNING') continue;
+        if (await busy(jid)) idle = false;
+        const s = await h.query(journeyStatusQuery);
+        if (s.sending) idle = false;
+        consider(s.wakeAt);
+      }
+    }
+    return { idle, signature: parts.join(','), nextWake };
+  }
+
+  async function settle(): Promise<{ nextWake?: number }> {
+    const deadline = Date.now() + settleTimeoutMs;
+    let previous: string | undefined;
+    for (;;) {
+      const o1 = await observe();
+      // Idle twice in a row with no new history in between: nothing is on its way.
+      if (o1.idle && o1.signature === previous) return { nextWake: o1.nextWake };
+      previous = o1.idle ? o1.signature : undefined;
+      if (Date.now() > deadline) throw new Error('the engine did not go idle within the settle timeout; a workflow may be stuck (see the Temporal history)');
+      await sleepReal(o1.idle ? 30 : 60);
+    }
+  }
+
+  const clock: SimulationClock = {
+    async now() {
+      await lockClock(env);
+      return new Date((await serverNow()) - o.clockOffsetMs);
+    },
+    async settle() {
+      await lockClock(env);
+      await settle();
+    },
+    async advanceTo(until) {
+      await lockClock(env);
+      const target = until.getTime() + o.clockOffsetMs; // server time
+      for (;;) {
+        const { nextWake } = await settle();
+        const now = await serverNow();
+        const wakeServer = nextWake !== undefined ? nextWake + o.clockOffsetMs : undefined;
+        const toTarget = wakeServer === undefined || wakeServer + WAKE_SLACK_MS >= target;
+        // A timer fires a few ms after the wake time its workflow reported (it started when the workflow
+        // task completed): step a second past it so it has surely fired.
+        const stepTo = toTarget ? target : Math.max(wakeServer + WAKE_SLACK_MS, now + 1);
+        if (stepTo > now) await env.sleep(stepTo - now);
+        if (toTarget) {
+          await settle();
+          return;
+        }
+      }
+    },
+  };
+  return clock;
+}

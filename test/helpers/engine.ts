@@ -1,0 +1,100 @@
+// One helper builds the engine on a real Temporal server (dev or time-skipping) with real activities.
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Client, type WorkflowHandle } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { sendEvent } from '../../client/events';
+import type { DeliveryActivities } from '../../activities/types';
+import type { CustomerEvent } from '../../sdk/events';
+import { buildWorkflowBundle } from '../../worker/bundle';
+import { createEngineWorker } from '../../worker/createWorker';
+import { lockClock } from '../../simulate/clock';
+import { registerSearchAttributes } from '../../worker/searchAttributes';
+import type { EngineConfig } from '../../workflows/engineConfig';
+import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
+import { toolPaths } from './tools';
+
+// Quiet worker logs in tests: warnings and errors only.
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+export function sharedBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= buildWorkflowBundle();
+  return bundle;
+}
+
+export async function startTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: toolPaths().testServer } },
+  });
+  await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+  await lockClock(env);
+  return env;
+}
+
+export async function startDevServer(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: toolPaths().temporalCli },
+      searchAttributes: ALL_SEARCH_ATTRIBUTES,
+      extraArgs: ['--headless'],
+    },
+  });
+}
+
+let queueCounter = 0;
+
+export interface RunningEngine {
+  client: Client;
+  worker: Worker;
+  taskQueue: string;
+  send(event: Partial<CustomerEvent> & Pick<CustomerEvent, 'customerId' | 'name'>): Promise<string>;
+  /** A handle once the workflow exists (journeys start asynchronously, routed by the customer workflow). */
+  started(workflowId: string, timeoutMs?: number): Promise<WorkflowHandle>;
+  stop(): Promise<void>;
+}
+
+/** Starts a worker on its own task queue; `send` delivers events the way the API does. */
+export async function startEngine(env: TestWorkflowEnvironment, activities: DeliveryActivities, engine: Partial<EngineConfig> = {}): Promise<RunningEngine> {
+  const taskQueue = `test-${process.pid}-${++queueCounter}`;
+  const worker = await createEngineWorker({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    activities,
+    workflowBundle: await sharedBundle(),
+  });
+  const running = worker.run();
+  let n = 0;
+  // A plain client: the test environment's own client unlocks time skipping while it awaits a result,
+  // and the server then jumps straight to the next timer anywhere (even a 10-year workflow timeout).
+  const client = new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
+  return {
+    client,
+    worker,
+    taskQueue,
+    send: (e) =>
+      sendEvent(
+        client,
+        { type: 'track', messageId: `m-${taskQueue}-${++n}`, properties: {}, traits: {}, context: {}, ...e } as CustomerEvent,
+        { taskQueue, engine },
+      ),
+    async started(workflowId, timeoutMs = 20_000) {
+      const handle = client.workflow.getHandle(workflowId);
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        try {
+          await handle.describe();
+          return handle;
+        } catch (err) {
+          if (Date.now() > deadline) throw new Error(`workflow ${workflowId} did not start within ${timeoutMs} ms: ${(err as Error).message}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    },
+    async stop() {
+      worker.shutdown();
+      await running;
+    },
+  };
+}

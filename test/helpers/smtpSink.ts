@@ -1,0 +1,60 @@
+// A real SMTP server for tests: receives real mail over TCP and parses it with mailparser.
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import type { AddressInfo } from 'node:net';
+
+export interface SmtpSink {
+  port: number;
+  mails: ParsedMail[];
+  waitFor(predicate: (m: ParsedMail) => boolean, timeoutMs?: number): Promise<ParsedMail>;
+  waitForCount(count: number, timeoutMs?: number): Promise<ParsedMail[]>;
+  close(): Promise<void>;
+}
+
+export async function startSmtpSink(port = 0): Promise<SmtpSink> {
+  const mails: ParsedMail[] = [];
+  const waiters: Array<() => void> = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, _session, callback) {
+      simpleParser(stream)
+        .then((mail) => {
+          mails.push(mail);
+          waiters.splice(0).forEach((w) => w());
+          callback();
+        })
+        .catch(callback);
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const actualPort = (server.server.address() as AddressInfo).port;
+  const waitUntil = <T>(get: () => T | undefined, timeoutMs: number, what: string): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const v = get();
+        if (v !== undefined) {
+          clearTimeout(timer);
+          resolve(v);
+          return true;
+        }
+        return false;
+      };
+      const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got ${mails.length} mail(s): ${mails.map((m) => m.subject).join(' | ')}`)), timeoutMs);
+      const loop = (): void => {
+        if (!check()) waiters.push(loop);
+      };
+      loop();
+    });
+  return {
+    port: actualPort,
+    mails,
+    waitFor: (predicate, timeoutMs = 30_000) => waitUntil(() => mails.find(predicate), timeoutMs, 'a matching mail'),
+    waitForCount: (count, timeoutMs = 30_000) => waitUntil(() => (mails.length >= count ? mails.slice() : undefined), timeoutMs, `${count} mails`),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

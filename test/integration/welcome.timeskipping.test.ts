@@ -1,0 +1,81 @@
+// The welcome journey on Temporal's time-skipping server: 33 days of journey in seconds, real mail.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import nodemailer from 'nodemailer';
+import { createDeliveryActivities } from '../../activities/delivery';
+import { createEmailActivities } from '../../activities/email';
+import { createSimulationClock, type SimulationClock } from '../../simulate/clock';
+import { createRenderer } from '../../worker/activities';
+import { journeyStatusQuery, ledgerQuery } from '../../workflows/messages';
+import { startEngine, startTimeSkippingServer, type RunningEngine } from '../helpers/engine';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtpSink';
+
+let env: TestWorkflowEnvironment;
+let smtp: SmtpSink;
+let engine: RunningEngine;
+let clock: SimulationClock;
+const customers: string[] = [];
+const DAY = 86_400_000;
+
+beforeAll(async () => {
+  [env, smtp] = await Promise.all([startTimeSkippingServer(), startSmtpSink()]);
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtp.port, secure: false, ignoreTLS: true });
+  const email = createEmailActivities({ transport, from: 'Acme <hello@acme.test>', renderer: createRenderer() });
+  // Quiet hours off here: this test is about long sleeps, not about the clock of day.
+  engine = await startEngine(env, createDeliveryActivities({ email: email.sendEmail }), { policy: { caps: { perDay: 2, perWeek: 5 }, quietHours: null } });
+  clock = createSimulationClock({ env, client: engine.client, clockOffsetMs: 0, customers: () => customers });
+});
+
+afterAll(async () => {
+  await engine?.stop();
+  await env?.teardown();
+  await smtp?.close();
+});
+
+const mailsTo = (address: string) => smtp.mails.filter((m) => m.to && !Array.isArray(m.to) && m.to.text === address);
+
+test('a signed-up customer gets the welcome mail, a nudge after 3 days and a check-in after 30 more days', async () => {
+  customers.push('ada');
+  await engine.send({ customerId: 'ada', type: 'identify', name: 'identify', traits: { email: 'ada@example.com', firstName: 'Ada' } });
+  await engine.send({ customerId: 'ada', name: 'user.signed_up', properties: { plan: 'pro' } });
+  const journey = await engine.started('journey:welcome:ada');
+
+  const started = Date.now();
+  const t0 = await clock.now();
+  await clock.advanceTo(new Date(t0.getTime() + 40 * DAY));
+  const wallMs = Date.now() - started;
+
+  const result = await journey.result();
+  expect(result.status).toBe('completed');
+  const mails = mailsTo('ada@example.com');
+  expect(mails.map((m) => m.subject)).toEqual(['Welcome to Acme, Ada!', 'Your first project is one click away', 'How is your first month going?']);
+  expect(mails[0].html).toContain('<strong>pro</strong>');
+  expect(mails[0].text).toContain('Your pro plan is ready');
+  expect(mails[2].text).toContain('We noticed you have not started a project yet');
+
+  const sent = (await engine.client.workflow.getHandle('customer:ada').query(ledgerQuery)).filter((e) => e.status === 'sent');
+  expect(sent).toHaveLength(3);
+  const days = (a: string, b: string) => (Date.parse(b) - Date.parse(a)) / DAY;
+  expect(days(t0.toISOString(), sent[0].at)).toBeLessThan(0.01);
+  expect(days(sent[0].at, sent[1].at)).toBeCloseTo(3, 2);
+  expect(days(sent[1].at, sent[2].at)).toBeCloseTo(30, 2);
+  // 40 days of journey in seconds of wall time: the server skipped the timers.
+  expect(wallMs).toBeLessThan(60_000);
+
+  const status = await journey.query(journeyStatusQuery);
+  expect(status.timeline.map((t) => t.kind)).toEqual(['entered', 'step', 'message', 'step', 'step', 'message', 'step', 'message', 'completed']);
+});
+
+test('an activated customer gets no nudge, and subscribing converts and stops the journey', async () => {
+  customers.push('bob');
+  await engine.send({ customerId: 'bob', type: 'identify', name: 'identify', traits: { email: 'bob@example.com' } });
+  await engine.send({ customerId: 'bob', name: 'user.signed_up', properties: {} });
+  const journey = await engine.started('journey:welcome:bob');
+  await clock.settle();
+  await engine.send({ customerId: 'bob', name: 'project.created', properties: { projectId: 'p1' } });
+  await clock.advanceTo(new Date((await clock.now()).getTime() + 5 * DAY));
+  await engine.send({ customerId: 'bob', name: 'subscription.started', properties: {} });
+  await clock.settle();
+  const result = await journey.result();
+  expect(result.status).toBe('converted');
+  expect(mailsTo('bob@example.com').map((m) => m.subject)).toEqual(['Welcome to Acme, there!']);
+});

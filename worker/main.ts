@@ -1,0 +1,33 @@
+// `npm start` runs this as the worker process; in production run it N times on one task queue.
+import type { Connection } from '@temporalio/client';
+import { loadConfig } from '../config/config';
+import { createWorkerActivities } from './activities';
+import { connectClient, connectWorker } from './connect';
+import { createEngineWorker } from './createWorker';
+import { registerSearchAttributes } from './searchAttributes';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (config.temporal.address) {
+    // A cluster of the user's: make sure the engine's search attributes exist (needs operator rights).
+    const client = await connectClient(config);
+    await registerSearchAttributes(client.connection as Connection, config.temporal.namespace).catch((err) =>
+      console.warn(`could not register search attributes (${(err as Error).message}); add CustomerId, JourneyName, JourneyStep (Keyword) and JourneyVersion (Int) to namespace ${config.temporal.namespace}`),
+    );
+  }
+  const connection = await connectWorker(config);
+  const worker = await createEngineWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    activities: createWorkerActivities(config),
+  });
+  console.log(`worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.namespace}`);
+  await worker.run();
+  await connection.close();
+}
+
+main().catch((err) => {
+  console.error(`worker stopped: ${(err as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,310 @@
+// The customer entity workflow (`customer:<id>`): the single customer view. Every event enters here;
+// it dedupes, merges traits, starts or signals the journeys that care, and runs the delivery pipeline,
+// so consent and frequency caps are decided in one place.
+import {
+  ApplicationFailure,
+  ParentClosePolicy,
+  WorkflowIdReusePolicy,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  startChild,
+  workflowInfo,
+  log,
+} from '@temporalio/workflow';
+import type { DeliveryActivities } from '../activities/types';
+import { FailureTypes } from '../activities/types';
+import { toMs } from '../sdk/duration';
+import type { Channel, CustomerEvent, JourneyEvent } from '../sdk/events';
+import type { AnyJourney } from '../sdk/journey';
+import { journeys } from '../journeys';
+import {
+  appendLedger,
+  initialState,
+  mergeTraits,
+  recordEvent,
+  recordRejection,
+  type CustomerState,
+  type DeliveryRequest,
+} from './customerState';
+import { decide } from './deliveryPolicy';
+import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from './engineConfig';
+import { journeyWorkflow, type JourneyInput } from './journey';
+import {
+  deliveryRequestSignal,
+  deliveryResultSignal,
+  eventSignal,
+  exitJourneySignal,
+  exitSignal,
+  journeyEndedSignal,
+  journeyEventSignal,
+  journeyWorkflowId,
+  journeysQuery,
+  activityQuery,
+  ledgerQuery,
+  pauseSignal,
+  profileQuery,
+  resumeSignal,
+  stateQuery,
+  updateConsentSignal,
+  updateTraitsSignal,
+} from './messages';
+import { CUSTOMER_ID, JOURNEY_NAME, JOURNEY_STEP, JOURNEY_VERSION } from './searchAttributes';
+import { formatZodError } from './zodMessage';
+
+// A normal activity, not a local one: with local activities a signal arriving mid-send made the core
+// SDK fail the workflow task ("a new WFT for a run which already has one") on the test server.
+const { deliver } = proxyActivities<DeliveryActivities>({
+  startToCloseTimeout: '1 minute',
+  scheduleToCloseTimeout: '2 days',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '10 minutes',
+    nonRetryableErrorTypes: [FailureTypes.PermanentDelivery, FailureTypes.RecipientUnsubscribed, FailureTypes.TemplateNotFound],
+  },
+});
+
+export interface CustomerInput {
+  customerId: string;
+  config?: Partial<EngineConfig>;
+  /** Carried across continue-as-new. */
+  state?: CustomerState;
+}
+
+type Work =
+  | { kind: 'event'; event: CustomerEvent }
+  | { kind: 'delivery'; request: DeliveryRequest; skip: Channel[] }
+  | { kind: 'exit'; workflowId?: string; journey?: string; reason?: string };
+
+export async function customerWorkflow(input: CustomerInput): Promise<void> {
+  const config: EngineConfig = { ...DEFAULT_ENGINE_CONFIG, ...input.config };
+  const state = input.state ?? initialState(input.customerId);
+  const now = (): Date => new Date(Date.now() - config.clockOffsetMs);
+  const inbox: Work[] = [];
+  let inFlight = 0;
+
+  setHandler(eventSignal, (event) => void inbox.push({ kind: 'event', event }));
+  setHandler(deliveryRequestSignal, (request) => void inbox.push({ kind: 'delivery', request, skip: [] }));
+  setHandler(exitJourneySignal, (x) => void inbox.push({ kind: 'exit', ...x }));
+  setHandler(journeyEndedSignal, ({ workflowId, status, at }) => {
+    const run = state.journeys[workflowId];
+    if (run) Object.assign(run, { status, endedAt: at });
+  });
+  setHandler(updateTraitsSignal, (patch) => mergeTraits(state, patch));
+  setHandler(updateConsentSignal, ({ channel, topic, granted }) => {
+    if (channel) state.consent.channels[channel] = granted;
+    if (topic) state.consent.topics[topic] = granted;
+  });
+  setHandler(pauseSignal, () => void (state.paused = true));
+  setHandler(resumeSignal, () => {
+    state.paused = false;
+    for (const p of state.pending) if (p.reason === 'paused') p.notBefore = now().toISOString();
+  });
+  setHandler(profileQuery, () => ({
+    customerId: state.customerId,
+    traits: state.traits,
+    identities: state.identities,
+    consent: state.consent,
+    recentEvents: state.recentEvents,
+    paused: state.paused,
+  }));
+  setHandler(stateQuery, () => state);
+  setHandler(journeysQuery, () => Object.values(state.journeys));
+  setHandler(ledgerQuery, () => state.ledger);
+  setHandler(activityQuery, () => {
+    const next = state.pending.length ? Math.min(...state.pending.map((p) => Date.parse(p.notBefore))) : undefined;
+    return { inbox: inbox.length, inFlight, nextDeferred: next !== undefined ? new Date(next).toISOString() : undefined };
+  });
+
+  const historyTooLong = (): boolean =>
+    workflowInfo().historyLength >= config.continueAsNewAfter || workflowInfo().continueAsNewSuggested;
+
+  async function startJourney(def: AnyJourney, event: CustomerEvent, jEvent: JourneyEvent, at: Date): Promise<string | null> {
+    const parsed = def.trigger.schema.safeParse(event.properties);
+    if (!parsed.success) {
+      recordRejection(state, { at: at.toISOString(), journey: def.name, event: event.name, messageId: event.messageId, error: formatZodError(parsed.error) });
+      log.warn('event rejected by journey schema', { journey: def.name, event: event.name, messageId: event.messageId });
+      return null;
+    }
+    const props = parsed.data;
+    if (def.trigger.when && !def.trigger.when(props, state.traits)) return null;
+    const key = def.trigger.key ? String(def.trigger.key(props)) : undefined;
+    const baseId = journeyWorkflowId(def.name, state.customerId, key);
+    const previous = state.journeys[baseId];
+    const policy = def.reentry ?? 'one-at-a-time';
+    let workflowId = baseId;
+    if (previous) {
+      const running = previous.status === 'running';
+      if (policy === 'never') return null;
+      if (policy === 'one-at-a-time' && running) return null;
+      if (typeof policy === 'object') {
+        if (running) return null;
+        const since = at.getTime() - Date.parse(previous.endedAt ?? previous.enteredAt);
+        if (since < toMs(policy.cooldown)) return null;
+      }
+      if (policy === 'always' && running) workflowId = `${baseId}#${previous.entries + 1}`;
+    }
+    const entryNo = (previous?.entries ?? 0) + 1;
+    const journeyInput: JourneyInput = {
+      journey: def.name,
+      customerId: state.customerId,
+      key,
+      entryNo,
+      entry: { ...jEvent, properties: props as Record<string, unknown> },
+      traits: state.traits,
+      timezone: state.identities.timezone,
+      clockOffsetMs: config.clockOffsetMs,
+    };
+    try {
+      await startChild(journeyWorkflow, {
+        workflowId,
+        args: [journeyInput],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        staticSummary: `${def.name} v${def.version} for customer ${state.customerId}${key ? ` (${key})` : ''}`,
+        typedSearchAttributes: [
+          { key: CUSTOMER_ID, value: state.customerId },
+          { key: JOURNEY_NAME, value: def.name },
+          { key: JOURNEY_VERSION, value: def.version },
+          { key: JOURNEY_STEP, value: 'entered' },
+        ],
+      });
+    } catch (err) {
+      // Already running under that ID (a race with its end): it will get the event as a signal instead.
+      log.warn('journey not started', { workflowId, error: String(err) });
+      return null;
+    }
+    state.journeys[baseId] = { workflowId, journey: def.name, key, status: 'running', enteredAt: at.toISOString(), entries: entryNo };
+    if (workflowId !== baseId) state.journeys[workflowId] = { ...state.journeys[baseId] };
+    return workflowId;
+  }
+
+  async function signalJourney(workflowId: string, fn: (h: ReturnType<typeof getExternalWorkflowHandle>) => Promise<void>): Promise<void> {
+    try {
+      await fn(getExternalWorkflowHandle(workflowId));
+    } catch (err) {
+      // The run ended between our bookkeeping and the signal: nothing to deliver to.
+      const run = state.journeys[workflowId];
+      if (run && run.status === 'running') Object.assign(run, { status: 'completed', endedAt: now().toISOString() });
+      log.info('journey not reachable', { workflowId, error: String(err) });
+    }
+  }
+
+  function runningJourneys(): string[] {
+    return [...new Set(Object.values(state.journeys).filter((r) => r.status === 'running').map((r) => r.workflowId))];
+  }
+
+  async function handleEvent(event: CustomerEvent): Promise<void> {
+    const at = now();
+    if (!recordEvent(state, event, at)) {
+      log.info('duplicate event ignored', { messageId: event.messageId });
+      return;
+    }
+    const jEvent: JourneyEvent = {
+      name: event.name,
+      messageId: event.messageId,
+      properties: event.type === 'identify' ? event.traits : event.properties,
+      receivedAt: at.toISOString(),
+    };
+    const alreadyRunning = runningJourneys();
+    for (const def of journeys) {
+      if (def.trigger.event === event.name) await startJourney(def, event, jEvent, at);
+    }
+    await Promise.all(alreadyRunning.map((id) => signalJourney(id, (h) => h.signal(journeyEventSignal, jEvent))));
+  }
+
+  async function replyToJourney(request: DeliveryRequest, result: { status: 'sent' | 'suppressed' | 'failed'; channel?: Channel; reason?: string }): Promise<void> {
+    await signalJourney(request.journeyWorkflowId, (h) => h.signal(deliveryResultSignal, { id: request.id, ...result }));
+  }
+
+  async function handleDelivery(request: DeliveryRequest, skip: Channel[]): Promise<void> {
+    const existing = state.ledger.find((e) => e.id === request.id);
+    if (existing && (existing.status === 'sent' || existing.status === 'sending')) return; // a repeated request
+    const at = now();
+    const decision = decide(state, request, at, config.policy, skip);
+    const base = { id: request.id, at: at.toISOString(), journey: request.journey, key: request.key, template: request.template, topic: request.topic };
+    if (decision.kind === 'defer') {
+      state.pending = state.pending.filter((p) => p.request.id !== request.id);
+      state.pending.push({ request, notBefore: decision.until.toISOString(), reason: decision.reason, skip });
+      appendLedger(state, { ...base, status: 'deferred', reason: decision.reason, detail: `until ${decision.until.toISOString()}` });
+      return;
+    }
+    if (decision.kind === 'suppress') {
+      appendLedger(state, { ...base, status: 'suppressed', reason: decision.reason, detail: decision.detail });
+      await replyToJourney(request, { status: 'suppressed', reason: decision.reason });
+      return;
+    }
+    const { channel, to } = decision;
+    appendLedger(state, { ...base, channel, to, status: 'sending' });
+    inFlight += 1;
+    try {
+      const out = await deliver({
+        idempotencyKey: request.id,
+        customerId: state.customerId,
+        journey: request.journey,
+        channel,
+        to,
+        template: request.template,
+        topic: request.topic,
+        vars: { customer: { id: state.customerId }, traits: state.traits, data: request.data, journey: request.journey },
+      });
+      appendLedger(state, { ...base, at: now().toISOString(), channel, to, status: 'sent', subject: out.subject, providerId: out.providerId });
+      await replyToJourney(request, { status: 'sent', channel });
+    } catch (err) {
+      const cause = err instanceof Error && 'cause' in err ? (err.cause as Error | undefined) : undefined;
+      const type = cause instanceof ApplicationFailure ? cause.type : undefined;
+      const message = cause?.message ?? String(err);
+      if (type === FailureTypes.RecipientUnsubscribed) state.consent.channels[channel] = false;
+      appendLedger(state, { ...base, at: now().toISOString(), channel, to, status: 'failed', reason: type ?? 'provider-error', detail: message });
+      const remaining = request.channels.filter((c) => c !== channel && !skip.includes(c));
+      if (remaining.length > 0) {
+        // Fallback: a permanent failure on one channel moves to the next, with a fresh idempotency key.
+        inbox.push({ kind: 'delivery', request: { ...request, id: `${request.id}~${channel}` }, skip: [...skip, channel] });
+      } else {
+        await replyToJourney(request, { status: 'failed', channel, reason: type ?? 'provider-error' });
+      }
+    } finally {
+      inFlight -= 1;
+    }
+  }
+
+  async function handleExit(w: { workflowId?: string; journey?: string; reason?: string }): Promise<void> {
+    const targets = runningJourneys().filter((id) => id === w.workflowId || state.journeys[id]?.journey === w.journey);
+    await Promise.all(targets.map((id) => signalJourney(id, (h) => h.signal(exitSignal, { reason: w.reason ?? 'operator' }))));
+  }
+
+  function nextPendingDelayMs(): number | undefined {
+    if (state.pending.length === 0) return undefined;
+    const earliest = Math.min(...state.pending.map((p) => Date.parse(p.notBefore)));
+    return Math.max(0, earliest - now().getTime());
+  }
+
+  for (;;) {
+    const delay = nextPendingDelayMs();
+    const wake = (): boolean => inbox.length > 0 || (historyTooLong() && inFlight === 0);
+    if (delay === undefined) await condition(wake);
+    else if (delay > 0) await condition(wake, delay);
+
+    const due = state.pending.filter((p) => Date.parse(p.notBefore) <= now().getTime());
+    if (due.length) {
+      state.pending = state.pending.filter((p) => !due.includes(p));
+      for (const p of due) inbox.push({ kind: 'delivery', request: p.request, skip: p.skip });
+    }
+
+    const work = inbox.shift();
+    if (!work) {
+      if (historyTooLong() && inFlight === 0) {
+        await condition(allHandlersFinished);
+        if (inbox.length === 0) await continueAsNew<typeof customerWorkflow>({ ...input, state });
+      }
+      continue;
+    }
+    if (work.kind === 'event') await handleEvent(work.event);
+    else if (work.kind === 'exit') await handleExit(work);
+    else void handleDelivery(work.request, work.skip);
+  }
+}

@@ -1,0 +1,130 @@
+// The single customer view carried by the customer workflow (and across continue-as-new), with the
+// pure state transitions the workflow applies. No Temporal APIs here, so it is unit-testable.
+import type { Channel, CustomerEvent, Properties, Topic } from '../sdk/events';
+
+export interface DeliveryRequest {
+  /** Idempotency key built in the journey workflow: `<journeyWorkflowId>/<sequence>`. */
+  id: string;
+  journeyWorkflowId: string;
+  journey: string;
+  key?: string;
+  channels: Channel[];
+  template: string;
+  data: Properties;
+  topic: Topic;
+  urgent: boolean;
+  requestedAt: string;
+}
+
+export type LedgerStatus = 'sending' | 'sent' | 'suppressed' | 'failed' | 'deferred';
+
+export interface LedgerEntry {
+  id: string;
+  at: string;
+  journey: string;
+  key?: string;
+  template: string;
+  topic: Topic;
+  channel?: Channel;
+  status: LedgerStatus;
+  reason?: string;
+  detail?: string;
+  to?: string;
+  subject?: string;
+  providerId?: string;
+}
+
+export interface JourneyRun {
+  workflowId: string;
+  journey: string;
+  key?: string;
+  status: 'running' | 'completed' | 'exited' | 'converted' | 'failed';
+  enteredAt: string;
+  endedAt?: string;
+  entries: number;
+}
+
+export interface Rejection {
+  at: string;
+  journey: string;
+  event: string;
+  messageId: string;
+  error: string;
+}
+
+export interface CustomerState {
+  customerId: string;
+  traits: Properties;
+  identities: { email?: string; phone?: string; timezone: string; locale?: string };
+  consent: { channels: Partial<Record<Channel, boolean>>; topics: Partial<Record<Topic, boolean>> };
+  recentEvents: Array<{ name: string; messageId: string; at: string }>;
+  /** Recent messageIds, newest last, for dedupe (bounded). */
+  seenMessageIds: string[];
+  ledger: LedgerEntry[];
+  journeys: Record<string, JourneyRun>;
+  rejections: Rejection[];
+  pending: Array<{ request: DeliveryRequest; notBefore: string; reason: string; skip: Channel[] }>;
+  paused: boolean;
+  erased: boolean;
+  eventsReceived: number;
+}
+
+export const LIMITS = { recentEvents: 50, seenMessageIds: 2000, ledger: 500, rejections: 50 };
+
+export function initialState(customerId: string): CustomerState {
+  return {
+    customerId,
+    traits: {},
+    identities: { timezone: 'UTC' },
+    consent: { channels: {}, topics: {} },
+    recentEvents: [],
+    seenMessageIds: [],
+    ledger: [],
+    journeys: {},
+    rejections: [],
+    pending: [],
+    paused: false,
+    erased: false,
+    eventsReceived: 0,
+  };
+}
+
+function pushBounded<T>(list: T[], item: T, max: number): void {
+  list.push(item);
+  if (list.length > max) list.splice(0, list.length - max);
+}
+
+/** Records the event; returns false when its messageId was seen before (a retry). */
+export function recordEvent(state: CustomerState, event: CustomerEvent, at: Date): boolean {
+  if (state.seenMessageIds.includes(event.messageId)) return false;
+  pushBounded(state.seenMessageIds, event.messageId, LIMITS.seenMessageIds);
+  pushBounded(state.recentEvents, { name: event.name, messageId: event.messageId, at: at.toISOString() }, LIMITS.recentEvents);
+  state.eventsReceived += 1;
+  if (event.type === 'identify') mergeTraits(state, event.traits);
+  if (event.context?.timezone) state.identities.timezone = event.context.timezone;
+  return true;
+}
+
+const IDENTITY_TRAITS = ['email', 'phone', 'timezone', 'locale'] as const;
+
+export function mergeTraits(state: CustomerState, patch: Properties): void {
+  for (const [k, v] of Object.entries(patch)) {
+    if (k === '__proto__' || k === 'constructor' || k === 'prototype') continue;
+    if (v === null) delete state.traits[k];
+    else state.traits[k] = v;
+  }
+  for (const k of IDENTITY_TRAITS) {
+    const v = patch[k];
+    if (typeof v === 'string' && v) state.identities[k] = v;
+  }
+}
+
+export function appendLedger(state: CustomerState, entry: LedgerEntry): void {
+  const i = state.ledger.findIndex((e) => e.id === entry.id);
+  if (i >= 0) state.ledger[i] = entry;
+  else pushBounded(state.ledger, entry, LIMITS.ledger);
+}
+
+export function recordRejection(state: CustomerState, r: Rejection): void {
+  pushBounded(state.rejections, r, LIMITS.rejections);
+}

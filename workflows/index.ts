@@ -1,0 +1,3 @@
+// The worker's workflow bundle entry point.
+export { customerWorkflow } from './customer';
+export { journeyWorkflow } from './journey';

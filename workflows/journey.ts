@@ -1,0 +1,217 @@
+// The journey workflow (`journey:<name>:<customerId>[:<key>]`): runs one definition from journeys/
+// for one customer (and entity), with the SDK verbs implemented on Temporal primitives.
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  getExternalWorkflowHandle,
+  isCancellation,
+  patched,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { FailureTypes } from '../activities/types';
+import { toMs } from '../sdk/duration';
+import type { Channel, JourneyEvent, Properties } from '../sdk/events';
+import { matcherOf, type AnyJourney, type JourneyContext, type SendResult } from '../sdk/journey';
+import { resolveWakeTime } from '../sdk/schedule';
+import { pickVariant } from '../sdk/split';
+import { getJourney } from '../journeys';
+import {
+  customerWorkflowId,
+  deliveryRequestSignal,
+  deliveryResultSignal,
+  exitSignal,
+  journeyEndedSignal,
+  journeyEventSignal,
+  journeyStatusQuery,
+  updateTraitsSignal,
+  type JourneyStatus,
+  type TimelineEntry,
+} from './messages';
+import { JOURNEY_STEP } from './searchAttributes';
+
+export interface JourneyInput {
+  journey: string;
+  customerId: string;
+  key?: string;
+  entryNo: number;
+  entry: JourneyEvent;
+  traits: Properties;
+  timezone: string;
+  clockOffsetMs: number;
+}
+
+const MAX_TIMELINE = 300;
+const MAX_BUFFERED_EVENTS = 200;
+
+export async function journeyWorkflow(input: JourneyInput): Promise<JourneyStatus> {
+  const def: AnyJourney | undefined = getJourney(input.journey);
+  if (!def) {
+    throw ApplicationFailure.nonRetryable(
+      `journey "${input.journey}" is not registered in journeys/index.ts on this worker; deploy a worker that has it, then reset this workflow`,
+      FailureTypes.UnknownJourney,
+    );
+  }
+  const now = (): Date => new Date(Date.now() - input.clockOffsetMs);
+  const info = workflowInfo();
+  const customer = getExternalWorkflowHandle(customerWorkflowId(input.customerId));
+  const traits: Properties = { ...input.traits };
+  const status: JourneyStatus = {
+    journey: def.name,
+    version: def.version,
+    customerId: input.customerId,
+    key: input.key,
+    status: 'running',
+    timeline: [],
+  };
+  const record = (e: Omit<TimelineEntry, 'at'>): void => {
+    status.timeline.push({ at: now().toISOString(), ...e });
+    if (status.timeline.length > MAX_TIMELINE) status.timeline.splice(0, status.timeline.length - MAX_TIMELINE);
+  };
+  const describe = (text: string): void => {
+    status.waitingFor = text;
+    setCurrentDetails(`**${def.name}** v${def.version} · customer \`${input.customerId}\`${input.key ? ` · key \`${input.key}\`` : ''}\n\nstep: ${status.step ?? '—'}\n\n${text}`);
+  };
+
+  async function waitUntil<T>(wake: Date, wait: () => Promise<T>, event?: string): Promise<T> {
+    status.wakeAt = wake.toISOString();
+    describe(event ? `waiting for ${event} until ${status.wakeAt}` : `sleeping until ${status.wakeAt}`);
+    try {
+      return await wait();
+    } finally {
+      status.wakeAt = undefined;
+    }
+  }
+
+  const events: Array<JourneyEvent & { seq: number }> = [];
+  let seq = 0;
+  const results = new Map<string, SendResult>();
+  type Ending = { kind: 'exited' | 'converted'; reason: string };
+  let ending = null as Ending | null;
+  const scope = new CancellationScope();
+
+  const exitMatchers = (def.exitOn ?? []).map(matcherOf);
+  setHandler(journeyEventSignal, (event) => {
+    if (ending) return;
+    if (event.name === 'identify') Object.assign(traits, event.properties);
+    if (def.goal && event.name === def.goal.event && (!def.goal.match || def.goal.match(event, input.entry))) {
+      record({ kind: 'converted', detail: event.name });
+      if (def.goal.exit !== false) {
+        ending = { kind: 'converted', reason: event.name };
+        scope.cancel();
+        return;
+      }
+    }
+    const exit = exitMatchers.find((m) => m.event === event.name && (!m.match || m.match(event, input.entry)));
+    if (exit) {
+      ending = { kind: 'exited', reason: event.name };
+      scope.cancel();
+      return;
+    }
+    events.push({ ...event, seq: ++seq });
+    if (events.length > MAX_BUFFERED_EVENTS) events.shift();
+  });
+  setHandler(deliveryResultSignal, (r) => void results.set(r.id, r));
+  setHandler(exitSignal, ({ reason }) => {
+    if (ending) return;
+    ending = { kind: 'exited', reason: reason ?? 'operator' };
+    scope.cancel();
+  });
+  setHandler(journeyStatusQuery, () => status);
+
+  let sendSeq = 0;
+  const ctx: JourneyContext = {
+    journey: def.name,
+    version: def.version,
+    customerId: input.customerId,
+    key: input.key,
+    entry: input.entry,
+    now,
+    timezone: () => input.timezone,
+    async sleep(duration) {
+      const ms = toMs(duration);
+      await waitUntil(new Date(now().getTime() + ms), () => sleep(ms));
+    },
+    async sleepUntil(date, options = {}) {
+      const wake = resolveWakeTime(date, options, input.timezone);
+      const ms = wake.getTime() - now().getTime();
+      if (ms <= 0) return false;
+      await waitUntil(wake, () => sleep(ms));
+      return true;
+    },
+    async waitFor(name, { within, match }) {
+      const from = seq;
+      const ms = toMs(within);
+      const find = () => events.find((e) => e.seq > from && e.name === name && (!match || match(e)));
+      const arrived = await waitUntil(new Date(now().getTime() + ms), () => condition(() => find() !== undefined, ms), `\`${name}\``);
+      const event = arrived ? find() : undefined;
+      if (!event) return null;
+      const { seq: _seq, ...rest } = event;
+      return rest;
+    },
+    async send(channel, template, data = {}, options = {}) {
+      const channels: Channel[] = Array.isArray(channel) ? channel : [channel];
+      const id = `${info.workflowId}/${input.entryNo}.${++sendSeq}`;
+      const topic = options.topic ?? 'marketing';
+      describe(`sending \`${template}\` (${channels.join(' → ')})`);
+      status.sending = true;
+      await customer.signal(deliveryRequestSignal, {
+        id,
+        journeyWorkflowId: info.workflowId,
+        journey: def.name,
+        key: input.key,
+        channels,
+        template,
+        data,
+        topic,
+        urgent: options.urgent ?? false,
+        requestedAt: now().toISOString(),
+      });
+      await condition(() => results.has(id));
+      status.sending = false;
+      const result = results.get(id) as SendResult;
+      results.delete(id);
+      if (result.status === 'sent') record({ kind: 'message', template, channel: result.channel });
+      else record({ kind: result.status === 'failed' ? 'failed' : 'suppressed', template, channel: result.channel, reason: result.reason });
+      return result;
+    },
+    split(name, weights) {
+      const variant = pickVariant(`${input.customerId}:${def.name}:${name}`, weights);
+      record({ kind: 'split', step: name, detail: variant });
+      return variant;
+    },
+    traits: () => ({ ...traits }),
+    async updateTraits(patch) {
+      Object.assign(traits, patch);
+      await customer.signal(updateTraitsSignal, patch);
+    },
+    step(name) {
+      status.step = name;
+      upsertSearchAttributes([{ key: JOURNEY_STEP, value: name }]);
+      record({ kind: 'step', step: name });
+      describe('');
+    },
+    patched: (changeId) => patched(changeId),
+  };
+
+  record({ kind: 'entered', detail: input.entry.name });
+  try {
+    await scope.run(() => def.run(ctx));
+    status.status = 'completed';
+    record({ kind: 'completed' });
+  } catch (err) {
+    const ended = ending as Ending | null;
+    if (!(ended && isCancellation(err))) throw err;
+    status.status = ended.kind;
+    if (ended.kind === 'exited') record({ kind: 'exited', reason: ended.reason });
+  }
+  status.waitingFor = undefined;
+  const why = (ending as Ending | null)?.reason;
+  setCurrentDetails(`**${def.name}** ended: ${status.status}${why ? ` (${why})` : ''}`);
+  await customer.signal(journeyEndedSignal, { workflowId: info.workflowId, status: status.status, at: now().toISOString() });
+  return status;
+}

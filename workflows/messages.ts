@@ -1,0 +1,68 @@
+// Signals, updates and queries of the two workflows, shared by clients, the UI docs and tests.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { CustomerEvent, JourneyEvent, Properties, Channel, Topic } from '../sdk/events';
+import type { SendResult } from '../sdk/journey';
+import type { CustomerState, DeliveryRequest, JourneyRun, LedgerEntry } from './customerState';
+
+export const taskQueueDefault = 'omnijourney';
+
+export const customerWorkflowId = (customerId: string): string => `customer:${customerId}`;
+export const journeyWorkflowId = (journey: string, customerId: string, key?: string): string =>
+  `journey:${journey}:${customerId}${key !== undefined ? `:${key}` : ''}`;
+
+// Customer workflow
+/** Every track/identify event enters here (signal-with-start from the API, CLI and simulate). */
+export const eventSignal = defineSignal<[CustomerEvent]>('event');
+export const deliveryRequestSignal = defineSignal<[DeliveryRequest]>('deliveryRequest');
+export const journeyEndedSignal = defineSignal<[{ workflowId: string; status: JourneyRun['status']; at: string }]>('journeyEnded');
+export const updateTraitsSignal = defineSignal<[Properties]>('updateTraits');
+export interface ConsentChange {
+  channel?: Channel;
+  topic?: Topic;
+  granted: boolean;
+}
+/** Operator / preference centre: grant or revoke a channel or a topic. */
+export const updateConsentSignal = defineSignal<[ConsentChange]>('updateConsent');
+/** Operator: stop a journey run (by workflow ID or journey name). */
+export const exitJourneySignal = defineSignal<[{ workflowId?: string; journey?: string; reason?: string }]>('exitJourney');
+/** Operator: hold every message to this customer until resumed. */
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+
+export const profileQuery = defineQuery<Pick<CustomerState, 'customerId' | 'traits' | 'identities' | 'consent' | 'recentEvents' | 'paused'>>('profile');
+export const stateQuery = defineQuery<CustomerState>('state');
+export const journeysQuery = defineQuery<JourneyRun[]>('journeys');
+export const ledgerQuery = defineQuery<LedgerEntry[]>('ledger');
+/** Work in progress: events not yet routed, sends in flight, the next deferred send. */
+export const activityQuery = defineQuery<{ inbox: number; inFlight: number; nextDeferred?: string }>('activity');
+
+// Journey workflow
+export const journeyEventSignal = defineSignal<[JourneyEvent]>('journeyEvent');
+export const deliveryResultSignal = defineSignal<[{ id: string } & SendResult]>('deliveryResult');
+/** Operator: end this journey run now; nothing further is sent. */
+export const exitSignal = defineSignal<[{ reason?: string }]>('exit');
+
+export interface TimelineEntry {
+  at: string;
+  kind: 'entered' | 'step' | 'split' | 'message' | 'suppressed' | 'failed' | 'waiting' | 'exited' | 'converted' | 'completed';
+  step?: string;
+  detail?: string;
+  template?: string;
+  channel?: Channel;
+  reason?: string;
+}
+export interface JourneyStatus {
+  journey: string;
+  version: number;
+  customerId: string;
+  key?: string;
+  step?: string;
+  waitingFor?: string;
+  /** Engine time of the next timer this run waits on (sleep, sleepUntil, waitFor's deadline). */
+  wakeAt?: string;
+  /** True while a send is waiting for the customer workflow's answer. */
+  sending?: boolean;
+  status: 'running' | 'completed' | 'exited' | 'converted';
+  timeline: TimelineEntry[];
+}
+export const journeyStatusQuery = defineQuery<JourneyStatus>('status');
