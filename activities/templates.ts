@@ -38,18 +38,22 @@ export function htmlToText(html: string): string {
     .replace(/<a\s[^>]*href="([^"]*)"[^>]*>([\s\S]*?)<\/a>/gi, '$2 ($1)')
     .replace(/<[^>]+>/g, '')
     .replace(/&nbsp;/g, ' ')
-    .replace(/&amp;/g, '&')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&quot;/g, '"')
     .replace(/&#39;/g, "'")
+    .replace(/&#34;/g, '"')
+    .replace(/&amp;/g, '&') // last, so "&amp;lt;" stays "&lt;"
+
     .replace(/[ \t]+\n/g, '\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
 }
 
 export function createTemplateRenderer({ dir }: { dir: string }): TemplateRenderer {
-  const liquid = new Liquid({ ownPropertyOnly: true, strictFilters: true });
+  // Email bodies are HTML: every {{ value }} is escaped, so a trait like "<a href=…>" stays text.
+  const html = new Liquid({ ownPropertyOnly: true, strictFilters: true, outputEscape: 'escape' });
+  const plain = new Liquid({ ownPropertyOnly: true, strictFilters: true });
   return {
     async render(template, channel, vars) {
       if (!TEMPLATE_ID.test(template)) {
@@ -63,9 +67,9 @@ export function createTemplateRenderer({ dir }: { dir: string }): TemplateRender
         throw ApplicationFailure.nonRetryable(`template "${template}" has no ${channel} version: create ${file}`, FailureTypes.TemplateNotFound);
       }
       const { meta, body } = splitFrontMatter(source);
-      const out = (await liquid.parseAndRender(body, vars)).trim();
-      const subject = meta.subject !== undefined ? (await liquid.parseAndRender(meta.subject, vars)).trim() : undefined;
-      const preheader = meta.preheader !== undefined ? (await liquid.parseAndRender(meta.preheader, vars)).trim() : undefined;
+      const out = (await (channel === 'email' ? html : plain).parseAndRender(body, vars)).trim();
+      const subject = meta.subject !== undefined ? (await plain.parseAndRender(meta.subject, vars)).trim() : undefined;
+      const preheader = meta.preheader !== undefined ? (await plain.parseAndRender(meta.preheader, vars)).trim() : undefined;
       if (channel === 'email') return { subject, preheader, html: out, text: htmlToText(out) };
       return { subject, text: out };
     },

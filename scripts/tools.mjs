@@ -25,8 +25,11 @@ export function temporalCliPath() {
   return join(cacheDir(), 'temporal-cli', toolVersions().temporalCli, 'temporal');
 }
 
+// Bump when the launcher or scripts/test-server/pom.xml changes, so caches are rebuilt.
+const TEST_SERVER_LAYOUT = 2;
+
 export function testServerPath() {
-  return join(cacheDir(), 'test-server', toolVersions().testServer, 'temporal-test-server');
+  return join(cacheDir(), 'test-server', `${toolVersions().testServer}-${TEST_SERVER_LAYOUT}`, 'temporal-test-server');
 }
 
 function log(msg) {
@@ -160,8 +163,9 @@ export function ensureNodeModules() {
   const stamp = join(repoRoot, 'node_modules', '.omnijourney-lock');
   const want = existsSync(lock) ? readFileSync(lock, 'utf8') : '';
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === want) return;
-  log('installing npm packages (npm ci)…');
-  const r = spawnSync('npm', [existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund'], {
+  log('installing npm packages (npm install, from package-lock.json)…');
+  // Not 'npm ci': npm 11 rejects lockfiles that lack other platforms' optional binaries (@swc/core-*).
+  const r = spawnSync('npm', ['install', '--no-save', '--no-audit', '--no-fund'], {
     cwd: repoRoot,
     stdio: ['ignore', 'inherit', 'inherit'],
   });

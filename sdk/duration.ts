@@ -33,8 +33,8 @@ export function toMs(duration: Duration): number {
   let consumed = '';
   let match: RegExpExecArray | null;
   while ((match = re.exec(text)) !== null) {
-    const unit = match[2].replace(/s$/, '') || match[2];
-    const ms = UNIT_MS[unit] ?? UNIT_MS[match[2]];
+    // Exact unit first ("ms" is milliseconds), then without a plural s ("days").
+    const ms = UNIT_MS[match[2]] ?? UNIT_MS[match[2].replace(/s$/, '')];
     if (ms === undefined) throw new Error(`invalid duration "${duration}": unknown unit "${match[2]}" (use ms, s, m, h, d or w)`);
     total += Number(match[1]) * ms;
     consumed += match[0];

@@ -1,5 +1,6 @@
 // `npm start` runs this as the worker process; in production run it N times on one task queue.
 import type { Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config/config';
 import { createWorkerActivities } from './activities';
 import { connectClient, connectWorker } from './connect';
@@ -7,6 +8,7 @@ import { createEngineWorker } from './createWorker';
 import { registerSearchAttributes } from './searchAttributes';
 
 async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   const config = loadConfig();
   if (config.temporal.address) {
     // A cluster of the user's: make sure the engine's search attributes exist (needs operator rights).

@@ -1,6 +1,7 @@
 // The single customer view carried by the customer workflow (and across continue-as-new), with the
 // pure state transitions the workflow applies. No Temporal APIs here, so it is unit-testable.
 import type { Channel, CustomerEvent, Properties, Topic } from '../sdk/events';
+import { isValidTimeZone } from '../sdk/timezone';
 
 export interface DeliveryRequest {
   /** Idempotency key built in the journey workflow: `<journeyWorkflowId>/<sequence>`. */
@@ -101,7 +102,7 @@ export function recordEvent(state: CustomerState, event: CustomerEvent, at: Date
   pushBounded(state.recentEvents, { name: event.name, messageId: event.messageId, at: at.toISOString() }, LIMITS.recentEvents);
   state.eventsReceived += 1;
   if (event.type === 'identify') mergeTraits(state, event.traits);
-  if (event.context?.timezone) state.identities.timezone = event.context.timezone;
+  if (event.context?.timezone && isValidTimeZone(event.context.timezone)) state.identities.timezone = event.context.timezone;
   return true;
 }
 
@@ -114,8 +115,14 @@ export function mergeTraits(state: CustomerState, patch: Properties): void {
     else state.traits[k] = v;
   }
   for (const k of IDENTITY_TRAITS) {
+    if (!(k in patch)) continue;
     const v = patch[k];
-    if (typeof v === 'string' && v) state.identities[k] = v;
+    if (k === 'timezone') {
+      // An unknown zone would break quiet hours and local-time sends: keep the last good one.
+      if (typeof v === 'string' && isValidTimeZone(v)) state.identities.timezone = v;
+      else if (v === null) state.identities.timezone = 'UTC';
+    } else if (typeof v === 'string' && v) state.identities[k] = v;
+    else if (v === null) delete state.identities[k]; // clearing the trait clears the address
   }
 }
 

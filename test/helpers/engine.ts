@@ -15,7 +15,7 @@ import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import { toolPaths } from './tools';
 
 // Quiet worker logs in tests: warnings and errors only.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export function sharedBundle(): Promise<WorkflowBundleWithSourceMap> {

@@ -1,0 +1,146 @@
+// `npx omnijourney …`: events, profiles, simulate, template preview. Bad arguments exit with code 2.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { z } from 'zod';
+import { sendEvent } from '../client/events';
+import { ConfigError, loadConfig } from '../config/config';
+import { Channel, CustomerEvent, Properties } from '../sdk/events';
+import { createRenderer } from '../worker/activities';
+import { connectClient } from '../worker/connect';
+import { customerWorkflowId, stateQuery } from '../workflows/messages';
+import { journeys } from '../journeys';
+import { runSimulation } from '../simulate/run';
+import { Scenario } from '../simulate/scenario';
+import { formatTable } from '../simulate/timeline';
+
+class UsageError extends Error {}
+
+function parseJson(what: string, text: string | undefined): Record<string, unknown> {
+  if (text === undefined) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${what} is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = Properties.safeParse(value);
+  if (!parsed.success) throw new UsageError(`${what} must be a JSON object, e.g. '{"plan":"pro"}'`);
+  return parsed.data;
+}
+
+async function deliver(event: Omit<CustomerEvent, 'messageId'> & { messageId?: string }): Promise<void> {
+  const config = loadConfig();
+  const client = await connectClient(config, 10_000);
+  const full = { ...event, messageId: event.messageId ?? `cli-${Date.now()}-${Math.random().toString(36).slice(2, 10)}` };
+  const checked = CustomerEvent.safeParse(full);
+  if (!checked.success) throw new UsageError(checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  const id = await sendEvent(client, checked.data, { taskQueue: config.temporal.taskQueue, engine: config.engine });
+  console.log(`accepted ${event.type} "${event.name}" for ${event.customerId} (workflow ${id}, messageId ${full.messageId})`);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('omnijourney').description('Customer journeys on Temporal').showHelpAfterError();
+
+  program
+    .command('event')
+    .description('send a track event for a customer')
+    .argument('<customerId>')
+    .argument('<event>', 'event name, e.g. user.signed_up')
+    .option('-p, --properties <json>', 'event properties as a JSON object')
+    .option('--message-id <id>', 'idempotency key (a retry with the same id is counted once)')
+    .option('--timezone <tz>', 'the customer\'s IANA timezone')
+    .action(async (customerId: string, name: string, o: { properties?: string; messageId?: string; timezone?: string }) => {
+      await deliver({ type: 'track', customerId, name, properties: parseJson('--properties', o.properties), traits: {}, messageId: o.messageId, context: { timezone: o.timezone } });
+    });
+
+  program
+    .command('identify')
+    .description('set traits (email, phone, timezone, firstName, …) on a customer')
+    .argument('<customerId>')
+    .requiredOption('-t, --traits <json>', 'traits as a JSON object')
+    .option('--message-id <id>', 'idempotency key')
+    .action(async (customerId: string, o: { traits: string; messageId?: string }) => {
+      await deliver({ type: 'identify', customerId, name: 'identify', properties: {}, traits: parseJson('--traits', o.traits), messageId: o.messageId, context: {} });
+    });
+
+  program
+    .command('profile')
+    .description('print a customer\'s profile, consent, journeys and delivery ledger as JSON')
+    .argument('<customerId>')
+    .action(async (customerId: string) => {
+      const client = await connectClient(loadConfig(), 10_000);
+      const state = await client.workflow.getHandle(customerWorkflowId(customerId)).query(stateQuery);
+      console.log(JSON.stringify(state, null, 2));
+    });
+
+  program
+    .command('journeys')
+    .description('list the journeys this codebase defines')
+    .action(() => {
+      for (const j of journeys) console.log(`${j.name.padEnd(20)} v${j.version}  trigger ${j.trigger.event}${j.description ? `  — ${j.description}` : ''}`);
+    });
+
+  program
+    .command('preview')
+    .description('render a template with sample data, without sending')
+    .argument('<template>', 'template id, e.g. welcome/hello')
+    .option('-c, --channel <channel>', 'email or sms', 'email')
+    .option('-d, --data <json>', 'template variables: {"traits":{…},"data":{…}}')
+    .action(async (template: string, o: { channel: string; data?: string }) => {
+      const channel = Channel.safeParse(o.channel);
+      if (!channel.success) throw new UsageError(`--channel must be one of ${Channel.options.join(', ')}`);
+      const vars = { customer: { id: 'preview' }, traits: {}, data: {}, ...parseJson('--data', o.data) };
+      const m = await createRenderer().render(template, channel.data, vars).catch((err: Error) => {
+        throw new UsageError(err.message);
+      });
+      if (m.subject) console.log(`Subject: ${m.subject}`);
+      if (m.preheader) console.log(`Preheader: ${m.preheader}`);
+      console.log(`\n${m.text}`);
+    });
+
+  program
+    .command('simulate')
+    .description('run a scenario on the time-skipping server and print what the customer would get, and why')
+    .requiredOption('-s, --scenario <file>', 'scenario JSON file')
+    .option('-j, --journey <name>', 'only this journey')
+    .option('--json', 'one JSON object per line')
+    .action(async (o: { scenario: string; journey?: string; json?: boolean }) => {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(readFileSync(o.scenario, 'utf8'));
+      } catch (err) {
+        throw new UsageError(`cannot read scenario ${o.scenario}: ${(err as Error).message}`);
+      }
+      const parsed = Scenario.safeParse(raw);
+      if (!parsed.success) throw new UsageError(`invalid scenario ${o.scenario}:\n${z.prettifyError(parsed.error)}`);
+      if (o.journey && !journeys.some((j) => j.name === o.journey)) throw new UsageError(`unknown journey "${o.journey}" (see: omnijourney journeys)`);
+      const { ensureTestServer } = await import('../scripts/tools.mjs');
+      const testServerPath = await ensureTestServer();
+      const result = await runSimulation(parsed.data, { journey: o.journey, testServerPath, engine: loadConfig().engine });
+      if (o.json) {
+        for (const r of result.rows) console.log(JSON.stringify(r));
+        console.log(JSON.stringify(result.final));
+      } else {
+        console.log(formatTable(result.rows, result.final, result.timezone));
+      }
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      console.error(`error: ${err.message}`);
+      return 2;
+    }
+    console.error(`error: ${(err as Error).message}`);
+    return 1;
+  }
+}

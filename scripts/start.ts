@@ -1,0 +1,130 @@
+// `npm start`: the whole engine on one machine. Starts and supervises the Temporal dev server (SQLite
+// file under the data folder, web UI), a local SMTP server with a web inbox (MailDev) and the worker;
+// prints where each is, prefixes their logs, and stops them all on Ctrl-C.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { join, resolve } from 'node:path';
+import { ConfigError, loadConfig, temporalAddress } from '../config/config';
+import { devServerSearchAttributeArgs } from '../worker/searchAttributes';
+
+const root = resolve(__dirname, '..');
+const children: Array<{ name: string; proc: ChildProcess }> = [];
+let stopping = false;
+
+const colors = ['\x1b[36m', '\x1b[35m', '\x1b[33m', '\x1b[32m', '\x1b[34m'];
+function prefixed(name: string, i: number, chunk: Buffer, stream: NodeJS.WriteStream): void {
+  const tag = process.stdout.isTTY ? `${colors[i % colors.length]}${name.padEnd(8)}\x1b[0m` : name.padEnd(8);
+  for (const line of chunk.toString().split('\n')) if (line.trim()) stream.write(`${tag} │ ${line}\n`);
+}
+
+function startChild(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const i = children.length;
+  const proc = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout?.on('data', (c: Buffer) => prefixed(name, i, c, process.stdout));
+  proc.stderr?.on('data', (c: Buffer) => prefixed(name, i, c, process.stderr));
+  proc.on('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`\n${name} exited (${signal ?? code}). Stopping everything; fix the error above and run npm start again.`);
+    void stopAll(1);
+  });
+  children.push({ name, proc });
+  return proc;
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const s = createConnection({ port, host: '127.0.0.1' });
+    s.once('connect', () => {
+      s.destroy();
+      res(true);
+    });
+    s.once('error', () => res(false));
+  });
+}
+
+async function waitForPort(name: string, port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await portOpen(port))) {
+    if (Date.now() > deadline) throw new Error(`${name} did not open port ${port} within ${timeoutMs / 1000}s (see its log above)`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function requireFree(name: string, port: number, envVar: string): Promise<void> {
+  if (await portOpen(port)) {
+    throw new Error(`port ${port} for ${name} is already in use (another npm start?). Stop that process or set ${envVar} to a free port.`);
+  }
+}
+
+async function stopAll(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log('\nstopping…');
+  // Worker first (finishes its tasks), then the servers.
+  for (const { proc } of [...children].reverse()) proc.kill('SIGTERM');
+  const exited = children.map(({ proc }) => new Promise<void>((r) => (proc.exitCode !== null || proc.signalCode !== null ? r() : proc.once('exit', () => r()))));
+  const timeout = new Promise<void>((r) => setTimeout(r, 10_000).unref());
+  await Promise.race([Promise.all(exited), timeout]);
+  for (const { proc } of children) if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const dataDir = resolve(root, config.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const bin = (name: string) => join(root, 'node_modules', '.bin', name);
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  if (!config.temporal.address) {
+    const { temporalCliPath } = await import('./tools.mjs');
+    await requireFree('the Temporal server', config.temporal.port, 'TEMPORAL_PORT');
+    await requireFree('the Temporal UI', config.temporal.uiPort, 'TEMPORAL_UI_PORT');
+    startChild('temporal', temporalCliPath(), [
+      'server', 'start-dev',
+      '--ip', '127.0.0.1',
+      '--port', String(config.temporal.port),
+      '--ui-port', String(config.temporal.uiPort),
+      '--namespace', config.temporal.namespace,
+      '--db-filename', join(dataDir, 'temporal.sqlite'),
+      '--log-level', 'error',
+      ...devServerSearchAttributeArgs(),
+    ]);
+    console.log(`starting the Temporal dev server (state in ${join(config.dataDir, 'temporal.sqlite')})…`);
+    await waitForPort('the Temporal dev server', config.temporal.port, 60_000);
+  }
+
+  const smtpIsLocal = config.smtp.host === '127.0.0.1' || config.smtp.host === 'localhost';
+  if (smtpIsLocal) {
+    await requireFree('the SMTP inbox', config.smtp.port, 'SMTP_PORT');
+    await requireFree('the inbox web UI', config.smtp.inboxPort, 'MAILDEV_WEB_PORT');
+    startChild('inbox', bin('maildev'), ['--ip', '127.0.0.1', '--smtp', String(config.smtp.port), '--web', String(config.smtp.inboxPort), '--mail-directory', join(dataDir, 'mail'), '--silent']);
+    await waitForPort('MailDev', config.smtp.port, 30_000);
+  }
+
+  startChild('worker', bin('tsx'), [join('worker', 'main.ts')]);
+
+  const lines = [
+    '',
+    'omnijourney is running',
+    config.temporal.address
+      ? `  Temporal        ${temporalAddress(config)} (namespace ${config.temporal.namespace})`
+      : `  Temporal UI     http://localhost:${config.temporal.uiPort}   (server ${temporalAddress(config)})`,
+    smtpIsLocal ? `  Email inbox     http://localhost:${config.smtp.inboxPort}   (SMTP 127.0.0.1:${config.smtp.port})` : `  SMTP relay      ${config.smtp.host}:${config.smtp.port}`,
+    '',
+    'Send a sample event (in another terminal):',
+    '  npx omnijourney identify ada --traits \'{"email":"ada@example.com","firstName":"Ada"}\'',
+    '  npx omnijourney event ada user.signed_up --properties \'{"plan":"pro"}\'',
+    '',
+    'Ctrl-C stops everything; state survives in the data folder.',
+    '',
+  ];
+  console.log(lines.join('\n'));
+}
+
+main().catch((err) => {
+  console.error(`\nnpm start failed: ${err instanceof ConfigError ? err.message : (err as Error).message}`);
+  void stopAll(1);
+});
