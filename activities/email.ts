@@ -16,6 +16,10 @@ export function messageIdFor(idempotencyKey: string, domain = 'omnijourney.local
   return `<${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}@${domain}>`;
 }
 
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
 function isPermanentSmtpError(err: unknown): boolean {
   const code = (err as { responseCode?: number }).responseCode;
   const kind = (err as { code?: string }).code;
@@ -32,7 +36,8 @@ export function createEmailActivities({ transport, from, renderer }: EmailDeps) 
           from,
           to: input.to,
           subject: message.subject ?? input.template,
-          html: message.html,
+          // The preheader is the inbox preview line: first in the body, hidden when the mail is opened.
+          html: message.preheader ? `<div style="display:none;max-height:0;overflow:hidden">${escapeHtml(message.preheader)}</div>${message.html}` : message.html,
           text: message.text,
           messageId,
           headers: {

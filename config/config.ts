@@ -8,7 +8,6 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const port = z.coerce.number().int().min(1).max(65535);
-const clock = z.string().regex(/^\d{1,2}:\d{2}$/, 'expected HH:MM');
 
 export const ConfigSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
@@ -30,7 +29,7 @@ export const ConfigSchema = z.object({
   CAP_PER_WEEK: z.coerce.number().int().min(0).default(5),
   QUIET_HOURS: z
     .string()
-    .regex(/^(off|\d{1,2}:\d{2}-\d{1,2}:\d{2})$/, 'expected "21:00-08:00" or "off"')
+    .regex(/^(off|([01]?\d|2[0-3]):[0-5]\d-([01]?\d|2[0-3]):[0-5]\d)$/, 'expected "21:00-08:00" (24-hour HH:MM-HH:MM) or "off"')
     .default('21:00-08:00'),
 });
 
@@ -51,7 +50,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   const [qs, qe] = e.QUIET_HOURS === 'off' ? [] : e.QUIET_HOURS.split('-');
-  if (qs) clock.parse(qs);
   return {
     temporal: {
       address: e.TEMPORAL_ADDRESS,

@@ -41,8 +41,6 @@ export async function runSimulation(scenario: Scenario, options: SimulateOptions
     await registerSearchAttributes(env.connection, 'default');
     await lockClock(env);
     const start = new Date(scenario.start);
-    const clockOffsetMs = (await env.currentTimeMs()) - start.getTime();
-    const engine: Partial<EngineConfig> = { ...DEFAULT_ENGINE_CONFIG, ...options.engine, clockOffsetMs };
     const captured: CapturedMessage[] = [];
     const taskQueue = 'simulate';
     const worker = await createEngineWorker({
@@ -53,6 +51,9 @@ export async function runSimulation(scenario: Scenario, options: SimulateOptions
       workflowBundle: await buildWorkflowBundle(),
     });
     const client = new Client({ connection: env.connection });
+    // Measured after the worker is ready, so the scenario's first event lands at its own start time.
+    const clockOffsetMs = (await env.currentTimeMs()) - start.getTime();
+    const engine: Partial<EngineConfig> = { ...DEFAULT_ENGINE_CONFIG, ...options.engine, clockOffsetMs };
     const customerId = scenario.customer.id;
     const clock = createSimulationClock({ env, client, clockOffsetMs, customers: () => [customerId] });
 

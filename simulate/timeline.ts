@@ -85,5 +85,5 @@ export function formatTable(rows: TimelineRow[], final: FinalRow, tz = 'UTC'): s
   const sent = rows.filter((r) => r.kind === 'message').length;
   const suppressed = rows.filter((r) => r.kind === 'suppressed').length;
   lines.push('', `${sent} message(s) sent, ${suppressed} suppressed. Journeys: ${final.journeys.map((j) => `${j.journey}${j.key ? `:${j.key}` : ''} ${j.status}`).join(', ') || 'none'}`);
-  return [`${'when (' + tz + ')'.padEnd(12)}`.padEnd(20) + '  ' + 'journey'.padEnd(28) + '  what', ...lines].join('\n');
+  return [`when (${tz})`.padEnd(20) + '  ' + 'journey'.padEnd(28) + '  what', ...lines].join('\n');
 }

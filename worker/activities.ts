@@ -20,7 +20,7 @@ export function createSmtpTransport(smtp: Config['smtp']) {
     secure: smtp.secure,
     auth: smtp.user ? { user: smtp.user, pass: smtp.pass ?? '' } : undefined,
     // A local inbox has no certificate; a real relay on 587 negotiates STARTTLS.
-    ignoreTLS: !smtp.secure && smtp.host === '127.0.0.1',
+    ignoreTLS: !smtp.secure && (smtp.host === '127.0.0.1' || smtp.host === 'localhost'),
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 30_000,

@@ -29,6 +29,7 @@ import {
   recordRejection,
   type CustomerState,
   type DeliveryRequest,
+  type JourneyRun,
 } from './customerState';
 import { decide } from './deliveryPolicy';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from './engineConfig';
@@ -178,8 +179,13 @@ export async function customerWorkflow(input: CustomerInput): Promise<void> {
       log.warn('journey not started', { workflowId, error: String(err) });
       return null;
     }
-    state.journeys[baseId] = { workflowId, journey: def.name, key, status: 'running', enteredAt: at.toISOString(), entries: entryNo };
-    if (workflowId !== baseId) state.journeys[workflowId] = { ...state.journeys[baseId] };
+    const run = { workflowId, journey: def.name, key, status: 'running' as const, enteredAt: at.toISOString(), entries: entryNo };
+    if (workflowId === baseId) state.journeys[baseId] = run;
+    else {
+      // An overlapping 'always' entry: its own record, and the base record only counts the entry.
+      state.journeys[workflowId] = run;
+      (previous as JourneyRun).entries = entryNo;
+    }
     return workflowId;
   }
 
@@ -218,7 +224,7 @@ export async function customerWorkflow(input: CustomerInput): Promise<void> {
   }
 
   async function replyToJourney(request: DeliveryRequest, result: { status: 'sent' | 'suppressed' | 'failed'; channel?: Channel; reason?: string }): Promise<void> {
-    await signalJourney(request.journeyWorkflowId, (h) => h.signal(deliveryResultSignal, { id: request.id, ...result }));
+    await signalJourney(request.journeyWorkflowId, (h) => h.signal(deliveryResultSignal, { id: request.replyId ?? request.id, ...result }));
   }
 
   async function handleDelivery(request: DeliveryRequest, skip: Channel[]): Promise<void> {
@@ -263,7 +269,7 @@ export async function customerWorkflow(input: CustomerInput): Promise<void> {
       const remaining = request.channels.filter((c) => c !== channel && !skip.includes(c));
       if (remaining.length > 0) {
         // Fallback: a permanent failure on one channel moves to the next, with a fresh idempotency key.
-        inbox.push({ kind: 'delivery', request: { ...request, id: `${request.id}~${channel}` }, skip: [...skip, channel] });
+        inbox.push({ kind: 'delivery', request: { ...request, id: `${request.id}~${channel}`, replyId: request.replyId ?? request.id }, skip: [...skip, channel] });
       } else {
         await replyToJourney(request, { status: 'failed', channel, reason: type ?? 'provider-error' });
       }

@@ -4,8 +4,10 @@ import type { Channel, CustomerEvent, Properties, Topic } from '../sdk/events';
 import { isValidTimeZone } from '../sdk/timezone';
 
 export interface DeliveryRequest {
-  /** Idempotency key built in the journey workflow: `<journeyWorkflowId>/<sequence>`. */
+  /** Idempotency key built in the journey workflow: `<journeyWorkflowId>/<entry>.<sequence>`. */
   id: string;
+  /** The id the journey waits on, when this is a fallback attempt (`<id>~<failed channel>`). */
+  replyId?: string;
   journeyWorkflowId: string;
   journey: string;
   key?: string;

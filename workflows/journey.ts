@@ -205,7 +205,13 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyStatu
     record({ kind: 'completed' });
   } catch (err) {
     const ended = ending as Ending | null;
-    if (!(ended && isCancellation(err))) throw err;
+    if (!(ended && isCancellation(err))) {
+      if (err instanceof ApplicationFailure) {
+        // The run fails for good: tell the customer so it stops routing events here.
+        await customer.signal(journeyEndedSignal, { workflowId: info.workflowId, status: 'failed', at: now().toISOString() });
+      }
+      throw err;
+    }
     status.status = ended.kind;
     if (ended.kind === 'exited') record({ kind: 'exited', reason: ended.reason });
   }

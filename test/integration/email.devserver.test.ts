@@ -5,7 +5,7 @@ import nodemailer from 'nodemailer';
 import { createDeliveryActivities } from '../../activities/delivery';
 import { createEmailActivities } from '../../activities/email';
 import { createRenderer } from '../../worker/activities';
-import { journeyStatusQuery, profileQuery } from '../../workflows/messages';
+import { journeyStatusQuery, profileQuery, stateQuery } from '../../workflows/messages';
 import { startDevServer, startEngine, type RunningEngine } from '../helpers/engine';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtpSink';
 
@@ -78,4 +78,38 @@ test('a repeated messageId (a client retry) is counted once and sends nothing tw
   expect(smtp.mails.filter((m) => m.to && !Array.isArray(m.to) && m.to.text === 'retry@example.com')).toHaveLength(1);
   const profile = await engine.client.workflow.getHandle('customer:c-43').query(profileQuery);
   expect(profile.recentEvents.filter((e) => e.messageId === 'retry-1')).toHaveLength(1);
+});
+
+// On the real server: the Java time-skipping server leaks a time lock when a workflow continues-as-new,
+// so its clock then only moves in real time (see docs/architecture.md).
+test('the customer workflow continues-as-new before its history grows large, with its state intact', async () => {
+  const small = await startEngine(env, createDeliveryActivities({}), { policy: { caps: { perDay: 2, perWeek: 5 }, quietHours: null }, continueAsNewAfter: 40 });
+  try {
+    const handle = small.client.workflow.getHandle('customer:quinn');
+    await small.send({ customerId: 'quinn', type: 'identify', name: 'identify', traits: { email: 'quinn@example.com', tier: 'gold' } });
+    const first = (await handle.describe()).runId;
+    await small.send({ customerId: 'quinn', name: 'checkout.started', messageId: 'quinn-checkout', properties: { cartId: 'F', items: [{ sku: 's', name: 'Shoe', price: 1 }], value: 1 } });
+    for (let i = 0; i < 30; i++) await small.send({ customerId: 'quinn', name: 'page.viewed', properties: { i } });
+    let s = await handle.query(stateQuery);
+    for (let i = 0; i < 100 && s.eventsReceived < 32; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      s = await handle.query(stateQuery);
+    }
+    expect((await handle.describe()).runId).not.toBe(first);
+    expect(s.eventsReceived).toBe(32);
+    expect(s.traits.tier).toBe('gold');
+    expect(s.identities.email).toBe('quinn@example.com');
+    expect(s.journeys['journey:abandoned-cart:quinn:F'].status).toBe('running');
+    // The dedupe memory crossed over too: a retry of an old event is still ignored.
+    await small.send({ customerId: 'quinn', name: 'checkout.started', messageId: 'quinn-checkout', properties: { cartId: 'F', items: [{ sku: 's', name: 'Shoe', price: 1 }], value: 1 } });
+    await small.send({ customerId: 'quinn', name: 'page.viewed', properties: { last: true } });
+    for (let i = 0; i < 100 && s.eventsReceived < 33; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      s = await handle.query(stateQuery);
+    }
+    expect(s.eventsReceived).toBe(33);
+    await small.client.workflow.getHandle('journey:abandoned-cart:quinn:F').terminate('test over');
+  } finally {
+    await small.stop();
+  }
 });
