@@ -1,5 +1,5 @@
 // The journey SDK: what an author writes in journeys/*.ts. Types only plus `defineJourney`;
-// the engine (workflows/journey.ts) and the unit-test driver (sdk/testing.ts) implement the context.
+// the engine (workflows/journey.ts) implements the context.
 import type { z } from 'zod';
 import type { Duration } from './duration';
 import type { Channel, JourneyEvent, Properties, Topic } from './events';
