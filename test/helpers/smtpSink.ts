@@ -2,6 +2,11 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
+import nodemailer from 'nodemailer';
+import { createDeliveryActivities } from '../../activities/delivery';
+import { createEmailActivities } from '../../activities/email';
+import type { DeliveryActivities } from '../../activities/types';
+import { createRenderer } from '../../worker/activities';
 
 export interface SmtpSink {
   port: number;
@@ -57,4 +62,11 @@ export async function startSmtpSink(port = 0): Promise<SmtpSink> {
     waitForCount: (count, timeoutMs = 30_000) => waitUntil(() => (mails.length >= count ? mails.slice() : undefined), timeoutMs, `${count} mails`),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** The real delivery activities (email only), sending through nodemailer to this sink. */
+export function emailActivitiesFor(sink: SmtpSink, from = 'Acme <hello@acme.test>'): DeliveryActivities {
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: sink.port, secure: false, ignoreTLS: true });
+  const email = createEmailActivities({ transport, from, renderer: createRenderer() });
+  return createDeliveryActivities({ email: email.sendEmail });
 }

@@ -1,13 +1,10 @@
 // End to end on a real Temporal dev server (the one `npm start` runs): an event in, a real mail out
 // through a real SMTP server, and both workflows findable the way an operator would look for them.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import nodemailer from 'nodemailer';
 import { createDeliveryActivities } from '../../activities/delivery';
-import { createEmailActivities } from '../../activities/email';
-import { createRenderer } from '../../worker/activities';
 import { journeyStatusQuery, profileQuery, stateQuery } from '../../workflows/messages';
 import { startDevServer, startEngine, type RunningEngine } from '../helpers/engine';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtpSink';
+import { emailActivitiesFor, startSmtpSink, type SmtpSink } from '../helpers/smtpSink';
 
 let env: TestWorkflowEnvironment;
 let smtp: SmtpSink;
@@ -15,9 +12,7 @@ let engine: RunningEngine;
 
 beforeAll(async () => {
   [env, smtp] = await Promise.all([startDevServer(), startSmtpSink()]);
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtp.port, secure: false, ignoreTLS: true });
-  const email = createEmailActivities({ transport, from: 'Acme <hello@acme.test>', renderer: createRenderer() });
-  engine = await startEngine(env, createDeliveryActivities({ email: email.sendEmail }), { policy: { caps: { perDay: 2, perWeek: 5 }, quietHours: null } });
+  engine = await startEngine(env, emailActivitiesFor(smtp), { policy: { caps: { perDay: 2, perWeek: 5 }, quietHours: null } });
 }, 120_000);
 
 afterAll(async () => {

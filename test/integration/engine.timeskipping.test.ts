@@ -1,15 +1,11 @@
 // The engine's routing rules on the time-skipping server: entity keys, exit events, fallback,
 // schema rejection, re-entry, operator exit, continue-as-new. Real mail through a real SMTP server.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import nodemailer from 'nodemailer';
-import { createDeliveryActivities } from '../../activities/delivery';
-import { createEmailActivities } from '../../activities/email';
 import { createSimulationClock, type SimulationClock } from '../../simulate/clock';
-import { createRenderer } from '../../worker/activities';
 import type { EngineConfig } from '../../workflows/engineConfig';
 import { exitSignal, journeyStatusQuery, stateQuery } from '../../workflows/messages';
 import { startEngine, startTimeSkippingServer, type RunningEngine } from '../helpers/engine';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtpSink';
+import { emailActivitiesFor, startSmtpSink, type SmtpSink } from '../helpers/smtpSink';
 
 let env: TestWorkflowEnvironment;
 let smtp: SmtpSink;
@@ -19,11 +15,8 @@ const customers: string[] = [];
 const HOUR = 3_600_000;
 const noQuietHours: Partial<EngineConfig> = { policy: { caps: { perDay: 10, perWeek: 20 }, quietHours: null } };
 
-function activities() {
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtp.port, secure: false, ignoreTLS: true });
-  const email = createEmailActivities({ transport, from: 'Shop <shop@acme.test>', renderer: createRenderer() });
-  return createDeliveryActivities({ email: email.sendEmail }); // no SMS provider on this worker
-}
+// No SMS provider on this worker.
+const activities = () => emailActivitiesFor(smtp, 'Shop <shop@acme.test>');
 
 beforeAll(async () => {
   [env, smtp] = await Promise.all([startTimeSkippingServer(), startSmtpSink()]);

@@ -1,13 +1,9 @@
 // The welcome journey on Temporal's time-skipping server: 33 days of journey in seconds, real mail.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import nodemailer from 'nodemailer';
-import { createDeliveryActivities } from '../../activities/delivery';
-import { createEmailActivities } from '../../activities/email';
 import { createSimulationClock, type SimulationClock } from '../../simulate/clock';
-import { createRenderer } from '../../worker/activities';
 import { journeyStatusQuery, ledgerQuery } from '../../workflows/messages';
 import { startEngine, startTimeSkippingServer, type RunningEngine } from '../helpers/engine';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtpSink';
+import { emailActivitiesFor, startSmtpSink, type SmtpSink } from '../helpers/smtpSink';
 
 let env: TestWorkflowEnvironment;
 let smtp: SmtpSink;
@@ -18,10 +14,8 @@ const DAY = 86_400_000;
 
 beforeAll(async () => {
   [env, smtp] = await Promise.all([startTimeSkippingServer(), startSmtpSink()]);
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtp.port, secure: false, ignoreTLS: true });
-  const email = createEmailActivities({ transport, from: 'Acme <hello@acme.test>', renderer: createRenderer() });
   // Quiet hours off here: this test is about long sleeps, not about the clock of day.
-  engine = await startEngine(env, createDeliveryActivities({ email: email.sendEmail }), { policy: { caps: { perDay: 2, perWeek: 5 }, quietHours: null } });
+  engine = await startEngine(env, emailActivitiesFor(smtp), { policy: { caps: { perDay: 2, perWeek: 5 }, quietHours: null } });
   clock = createSimulationClock({ env, client: engine.client, clockOffsetMs: 0, customers: () => customers });
 });
 
