@@ -11,9 +11,16 @@ import { createRenderer } from '../../worker/activities';
 export interface SmtpSink {
   port: number;
   mails: ParsedMail[];
+  /** The mails whose single To address is `address`, in arrival order. */
+  mailsTo(address: string): ParsedMail[];
   waitFor(predicate: (m: ParsedMail) => boolean, timeoutMs?: number): Promise<ParsedMail>;
   waitForCount(count: number, timeoutMs?: number): Promise<ParsedMail[]>;
   close(): Promise<void>;
+}
+
+/** The To address of a mail sent to one recipient (undefined otherwise). */
+export function recipient(mail: ParsedMail): string | undefined {
+  return mail.to && !Array.isArray(mail.to) ? mail.to.text : undefined;
 }
 
 export async function startSmtpSink(port = 0): Promise<SmtpSink> {
@@ -58,6 +65,7 @@ export async function startSmtpSink(port = 0): Promise<SmtpSink> {
   return {
     port: actualPort,
     mails,
+    mailsTo: (address) => mails.filter((m) => recipient(m) === address),
     waitFor: (predicate, timeoutMs = 30_000) => waitUntil(() => mails.find(predicate), timeoutMs, 'a matching mail'),
     waitForCount: (count, timeoutMs = 30_000) => waitUntil(() => (mails.length >= count ? mails.slice() : undefined), timeoutMs, `${count} mails`),
     close: () => new Promise((resolve) => server.close(() => resolve())),

@@ -1,41 +1,35 @@
 // The engine's routing rules on the time-skipping server: entity keys, exit events, fallback,
 // schema rejection, re-entry, operator exit, continue-as-new. Real mail through a real SMTP server.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createSimulationClock, type SimulationClock } from '../../simulate/clock';
+import type { SimulationClock } from '../../simulate/clock';
 import type { EngineConfig } from '../../workflows/engineConfig';
 import { exitSignal, journeyStatusQuery, stateQuery } from '../../workflows/messages';
-import { startEngine, startTimeSkippingServer, type RunningEngine } from '../helpers/engine';
-import { emailActivitiesFor, startSmtpSink, type SmtpSink } from '../helpers/smtpSink';
+import type { RunningEngine } from '../helpers/engine';
+import type { SmtpSink } from '../helpers/smtpSink';
+import { startTimeSkippingHarness, type TimeSkippingHarness } from '../helpers/timeSkipping';
 
-let env: TestWorkflowEnvironment;
+let h: TimeSkippingHarness;
 let smtp: SmtpSink;
 let engine: RunningEngine;
 let clock: SimulationClock;
-const customers: string[] = [];
 const HOUR = 3_600_000;
 const noQuietHours: Partial<EngineConfig> = { policy: { caps: { perDay: 10, perWeek: 20 }, quietHours: null } };
 
-// No SMS provider on this worker.
-const activities = () => emailActivitiesFor(smtp, 'Shop <shop@acme.test>');
-
 beforeAll(async () => {
-  [env, smtp] = await Promise.all([startTimeSkippingServer(), startSmtpSink()]);
-  engine = await startEngine(env, activities(), noQuietHours);
-  clock = createSimulationClock({ env, client: engine.client, clockOffsetMs: 0, customers: () => customers });
+  // No SMS provider on this worker.
+  h = await startTimeSkippingHarness(noQuietHours, 'Shop <shop@acme.test>');
+  ({ smtp, engine, clock } = h);
 });
 
 afterAll(async () => {
-  await engine?.stop();
-  await env?.teardown();
-  await smtp?.close();
+  await h?.stop();
 });
 
-const mailsTo = (address: string) => smtp.mails.filter((m) => m.to && !Array.isArray(m.to) && m.to.text === address);
+const mailsTo = (address: string) => smtp.mailsTo(address);
 const later = async (ms: number) => clock.advanceTo(new Date((await clock.now()).getTime() + ms));
 const state = (id: string) => engine.client.workflow.getHandle(`customer:${id}`).query(stateQuery);
 
 async function customer(id: string, traits: Record<string, unknown> = {}) {
-  customers.push(id);
+  h.watch(id);
   await engine.send({ customerId: id, type: 'identify', name: 'identify', traits: { email: `${id}@example.com`, ...traits } });
 }
 

@@ -1,34 +1,30 @@
 // The welcome journey on Temporal's time-skipping server: 33 days of journey in seconds, real mail.
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createSimulationClock, type SimulationClock } from '../../simulate/clock';
+import type { SimulationClock } from '../../simulate/clock';
 import { journeyStatusQuery, ledgerQuery } from '../../workflows/messages';
-import { startEngine, startTimeSkippingServer, type RunningEngine } from '../helpers/engine';
-import { emailActivitiesFor, startSmtpSink, type SmtpSink } from '../helpers/smtpSink';
+import type { RunningEngine } from '../helpers/engine';
+import type { SmtpSink } from '../helpers/smtpSink';
+import { startTimeSkippingHarness, type TimeSkippingHarness } from '../helpers/timeSkipping';
 
-let env: TestWorkflowEnvironment;
+let h: TimeSkippingHarness;
 let smtp: SmtpSink;
 let engine: RunningEngine;
 let clock: SimulationClock;
-const customers: string[] = [];
 const DAY = 86_400_000;
 
 beforeAll(async () => {
-  [env, smtp] = await Promise.all([startTimeSkippingServer(), startSmtpSink()]);
   // Quiet hours off here: this test is about long sleeps, not about the clock of day.
-  engine = await startEngine(env, emailActivitiesFor(smtp), { policy: { caps: { perDay: 2, perWeek: 5 }, quietHours: null } });
-  clock = createSimulationClock({ env, client: engine.client, clockOffsetMs: 0, customers: () => customers });
+  h = await startTimeSkippingHarness({ policy: { caps: { perDay: 2, perWeek: 5 }, quietHours: null } });
+  ({ smtp, engine, clock } = h);
 });
 
 afterAll(async () => {
-  await engine?.stop();
-  await env?.teardown();
-  await smtp?.close();
+  await h?.stop();
 });
 
-const mailsTo = (address: string) => smtp.mails.filter((m) => m.to && !Array.isArray(m.to) && m.to.text === address);
+const mailsTo = (address: string) => smtp.mailsTo(address);
 
 test('a signed-up customer gets the welcome mail, a nudge after 3 days and a check-in after 30 more days', async () => {
-  customers.push('ada');
+  h.watch('ada');
   await engine.send({ customerId: 'ada', type: 'identify', name: 'identify', traits: { email: 'ada@example.com', firstName: 'Ada' } });
   await engine.send({ customerId: 'ada', name: 'user.signed_up', properties: { plan: 'pro' } });
   const journey = await engine.started('journey:welcome:ada');
@@ -60,7 +56,7 @@ test('a signed-up customer gets the welcome mail, a nudge after 3 days and a che
 });
 
 test('an activated customer gets no nudge, and subscribing converts and stops the journey', async () => {
-  customers.push('bob');
+  h.watch('bob');
   await engine.send({ customerId: 'bob', type: 'identify', name: 'identify', traits: { email: 'bob@example.com' } });
   await engine.send({ customerId: 'bob', name: 'user.signed_up', properties: {} });
   const journey = await engine.started('journey:welcome:bob');
