@@ -58,10 +58,12 @@ export function createSimulationClock(o: SimulationClockOptions): SimulationCloc
     return [...new Set(runs.filter((r) => r.status === 'running').map((r) => r.workflowId))];
   }
 
-  async function busy(workflowId: string): Promise<boolean> {
+  /** One describe per workflow: whether the server still has work for it, and its history length. */
+  async function inspect(workflowId: string): Promise<{ running: boolean; busy: boolean; historyLength: number }> {
     const d = await client.workflow.getHandle(workflowId).describe();
-    if (d.status.name !== 'RUNNING') return false;
-    return (d.raw.pendingActivities?.length ?? 0) > 0 || Boolean(d.raw.pendingWorkflowTask);
+    const running = d.status.name === 'RUNNING';
+    const busy = running && ((d.raw.pendingActivities?.length ?? 0) > 0 || Boolean(d.raw.pendingWorkflowTask));
+    return { running, busy, historyLength: d.historyLength };
   }
 
   /** One observation: idle, plus the earliest wake-up (engine ms) among the watched workflows. */
@@ -76,19 +78,18 @@ export function createSimulationClock(o: SimulationClockOptions): SimulationCloc
     };
     for (const customerId of o.customers()) {
       const id = `customer:${customerId}`;
-      if (await busy(id)) idle = false;
+      const c = await inspect(id);
+      if (c.busy) idle = false;
+      parts.push(`${id}:${c.historyLength}`);
       const a = await client.workflow.getHandle(id).query(activityQuery);
       if (a.inbox > 0 || a.inFlight > 0) idle = false;
       consider(a.nextDeferred);
-      const d = await client.workflow.getHandle(id).describe();
-      parts.push(`${id}:${d.historyLength}`);
       for (const jid of await runningJourneyIds(customerId)) {
-        const h = client.workflow.getHandle(jid);
-        const jd = await h.describe();
-        parts.push(`${jid}:${jd.historyLength}`);
-        if (jd.status.name !== 'RUNNING') continue;
-        if (await busy(jid)) idle = false;
-        const s = await h.query(journeyStatusQuery);
+        const j = await inspect(jid);
+        parts.push(`${jid}:${j.historyLength}`);
+        if (!j.running) continue;
+        if (j.busy) idle = false;
+        const s = await client.workflow.getHandle(jid).query(journeyStatusQuery);
         if (s.sending) idle = false;
         consider(s.wakeAt);
       }
