@@ -67,8 +67,9 @@ export function createSimulationClock(o: SimulationClockOptions): SimulationCloc
   }
 
   /** One observation: idle, plus the earliest wake-up (engine ms) among the watched workflows. */
-  async function observe(): Promise<{ idle: boolean; signature: string; nextWake?: number }> {
-    let idle = true;
+  async function observe(): Promise<{ idle: boolean; signature: string; nextWake?: number; busy: string[] }> {
+    let idle: boolean;
+    const busy: string[] = [];
     let nextWake: number | undefined;
     const parts: string[] = [];
     const consider = (iso?: string) => {
@@ -79,33 +80,41 @@ export function createSimulationClock(o: SimulationClockOptions): SimulationCloc
     for (const customerId of o.customers()) {
       const id = `customer:${customerId}`;
       const c = await inspect(id);
-      if (c.busy) idle = false;
+      if (c.busy) busy.push(`${id} has a pending workflow task or activity`);
       parts.push(`${id}:${c.historyLength}`);
       const a = await client.workflow.getHandle(id).query(activityQuery);
-      if (a.inbox > 0 || a.inFlight > 0) idle = false;
+      if (a.inbox > 0 || a.inFlight > 0) busy.push(`${id} has ${a.inbox} queued and ${a.inFlight} in-flight deliveries`);
       consider(a.nextDeferred);
+      const deferred = new Set(a.deferred ?? []);
       for (const jid of await runningJourneyIds(customerId)) {
         const j = await inspect(jid);
         parts.push(`${jid}:${j.historyLength}`);
         if (!j.running) continue;
-        if (j.busy) idle = false;
+        if (j.busy) busy.push(`${jid} has a pending workflow task or activity`);
         const s = await client.workflow.getHandle(jid).query(journeyStatusQuery);
-        if (s.sending) idle = false;
+        // Waiting on a deferred delivery (quiet hours, paused) is idle: the customer's timer wakes it.
+        if (s.sending && !deferred.has(s.sending)) busy.push(`${jid} waits for the result of delivery ${s.sending}`);
         consider(s.wakeAt);
       }
     }
-    return { idle, signature: parts.join(','), nextWake };
+    idle = busy.length === 0;
+    return { idle, signature: parts.join(','), nextWake, busy };
   }
 
+  let lastBusy: string[] = [];
   async function settle(): Promise<{ nextWake?: number }> {
     const deadline = Date.now() + settleTimeoutMs;
     let previous: string | undefined;
     for (;;) {
       const o1 = await observe();
+      lastBusy = o1.busy;
       // Idle twice in a row with no new history in between: nothing is on its way.
       if (o1.idle && o1.signature === previous) return { nextWake: o1.nextWake };
       previous = o1.idle ? o1.signature : undefined;
-      if (Date.now() > deadline) throw new Error('the engine did not go idle within the settle timeout; a workflow may be stuck (see the Temporal history)');
+      if (Date.now() > deadline) {
+        const why = lastBusy.length ? lastBusy.join('; ') : 'workflow histories kept growing';
+        throw new Error(`the engine did not go idle within ${settleTimeoutMs / 1000}s: ${why}. A workflow may be stuck; see its history (activity failures show there).`);
+      }
       await sleepReal(o1.idle ? 30 : 60);
     }
   }

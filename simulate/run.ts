@@ -1,6 +1,7 @@
 // Runs a scenario through the whole engine (customer workflow, routing, every journey, delivery policy,
 // template rendering) on the time-skipping test server; messages are rendered and captured, not sent.
 import { Client } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { sendEvent } from '../client/events';
@@ -21,12 +22,21 @@ export interface SimulationResult {
   final: FinalRow;
   captured: CapturedMessage[];
   timezone: string;
+  /** With `collectHistories`: every workflow's event history at the end, for replay tests. */
+  histories?: RecordedHistory[];
+}
+
+export interface RecordedHistory {
+  workflowId: string;
+  workflowType: string;
+  history: temporal.api.history.v1.IHistory;
 }
 
 export interface SimulateOptions {
   journey?: string;
   testServerPath: string;
   engine?: Partial<EngineConfig>;
+  collectHistories?: boolean;
 }
 
 let runtimeInstalled = false;
@@ -77,7 +87,16 @@ export async function runSimulation(scenario: Scenario, options: SimulateOptions
       const ids = [...new Set(Object.values(state.journeys).map((r) => r.workflowId))];
       const statuses = await Promise.all(ids.map((id) => client.workflow.getHandle(id).query(journeyStatusQuery)));
       const { rows, final } = buildTimeline(state, statuses, options.journey);
-      return { rows, final, captured, timezone: state.identities.timezone };
+      const histories = options.collectHistories
+        ? await Promise.all(
+            [customerWorkflowId(customerId), ...ids].map(async (workflowId) => {
+              const h = client.workflow.getHandle(workflowId);
+              const [history, description] = await Promise.all([h.fetchHistory(), h.describe()]);
+              return { workflowId, workflowType: description.type, history };
+            }),
+          )
+        : undefined;
+      return { rows, final, captured, timezone: state.identities.timezone, histories };
     });
   } finally {
     await env.teardown();

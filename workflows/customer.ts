@@ -103,7 +103,10 @@ export async function customerWorkflow(input: CustomerInput): Promise<void> {
   setHandler(pauseSignal, () => void (state.paused = true));
   setHandler(resumeSignal, () => {
     state.paused = false;
-    for (const p of state.pending) if (p.reason === 'paused') p.notBefore = now().toISOString();
+    // Held messages go out now (subject to the policy again), not when their hold would have expired.
+    const held = state.pending.filter((p) => p.reason === 'paused');
+    state.pending = state.pending.filter((p) => p.reason !== 'paused');
+    for (const p of held) inbox.push({ kind: 'delivery', request: p.request, skip: p.skip });
   });
   setHandler(profileQuery, () => ({
     customerId: state.customerId,
@@ -118,7 +121,13 @@ export async function customerWorkflow(input: CustomerInput): Promise<void> {
   setHandler(ledgerQuery, () => state.ledger);
   setHandler(activityQuery, () => {
     const next = state.pending.length ? Math.min(...state.pending.map((p) => Date.parse(p.notBefore))) : undefined;
-    return { inbox: inbox.length, inFlight, nextDeferred: next !== undefined ? new Date(next).toISOString() : undefined };
+    return {
+      inbox: inbox.length,
+      inFlight,
+      nextDeferred: next !== undefined ? new Date(next).toISOString() : undefined,
+      // The journeys' own request ids (a fallback carries the original as replyId).
+      deferred: state.pending.map((p) => p.request.replyId ?? p.request.id),
+    };
   });
 
   const historyTooLong = (): boolean =>

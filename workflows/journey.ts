@@ -158,7 +158,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyStatu
       const id = `${info.workflowId}/${input.entryNo}.${++sendSeq}`;
       const topic = options.topic ?? 'marketing';
       describe(`sending \`${template}\` (${channels.join(' → ')})`);
-      status.sending = true;
+      status.sending = id;
       await customer.signal(deliveryRequestSignal, {
         id,
         journeyWorkflowId: info.workflowId,
@@ -172,7 +172,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyStatu
         requestedAt: now().toISOString(),
       });
       await condition(() => results.has(id));
-      status.sending = false;
+      status.sending = undefined;
       const result = results.get(id) as SendResult;
       results.delete(id);
       if (result.status === 'sent') record({ kind: 'message', template, channel: result.channel });

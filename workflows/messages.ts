@@ -34,7 +34,7 @@ export const stateQuery = defineQuery<CustomerState>('state');
 export const journeysQuery = defineQuery<JourneyRun[]>('journeys');
 export const ledgerQuery = defineQuery<LedgerEntry[]>('ledger');
 /** Work in progress: events not yet routed, sends in flight, the next deferred send. */
-export const activityQuery = defineQuery<{ inbox: number; inFlight: number; nextDeferred?: string }>('activity');
+export const activityQuery = defineQuery<{ inbox: number; inFlight: number; nextDeferred?: string; deferred?: string[] }>('activity');
 
 // Journey workflow
 export const journeyEventSignal = defineSignal<[JourneyEvent]>('journeyEvent');
@@ -61,7 +61,8 @@ export interface JourneyStatus {
   /** Engine time of the next timer this run waits on (sleep, sleepUntil, waitFor's deadline). */
   wakeAt?: string;
   /** True while a send is waiting for the customer workflow's answer. */
-  sending?: boolean;
+  /** The delivery request this journey is waiting on (it may be deferred by the customer's quiet hours). */
+  sending?: string;
   status: 'running' | 'completed' | 'exited' | 'converted';
   timeline: TimelineEntry[];
 }

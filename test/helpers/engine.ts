@@ -1,4 +1,6 @@
 // One helper builds the engine on a real Temporal server (dev or time-skipping) with real activities.
+import { join } from 'node:path';
+import webpack from 'webpack';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { Client, type WorkflowHandle } from '@temporalio/client';
@@ -21,6 +23,27 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export function sharedBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= buildWorkflowBundle();
   return bundle;
+}
+
+/** The engine bundled with one module swapped for another file: an import of `request` from a file in a
+ *  folder named `folder` resolves to `replacement` instead (an edited journey, a test registry). */
+export function bundleReplacing(folder: string, request: string, replacement: string): Promise<WorkflowBundleWithSourceMap> {
+  return buildWorkflowBundle({
+    webpackConfigHook: (config) => {
+      config.plugins = [
+        ...(config.plugins ?? []),
+        new webpack.NormalModuleReplacementPlugin(/.*/, (resource: { context?: string; request?: string }) => {
+          if (resource.request === request && resource.context?.split(/[\\/]/).at(-1) === folder) resource.request = replacement;
+        }),
+      ];
+      return config;
+    },
+  });
+}
+
+/** The engine with test/fixtures/journeys/index.ts (shipped plus test-only journeys) as its registry. */
+export function bundleWithTestJourneys(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleReplacing('workflows', '../journeys', join(__dirname, '..', 'fixtures', 'journeys', 'index.ts'));
 }
 
 export async function startTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
@@ -55,14 +78,19 @@ export interface RunningEngine {
 }
 
 /** Starts a worker on its own task queue; `send` delivers events the way the API does. */
-export async function startEngine(env: TestWorkflowEnvironment, activities: DeliveryActivities, engine: Partial<EngineConfig> = {}): Promise<RunningEngine> {
+export async function startEngine(
+  env: TestWorkflowEnvironment,
+  activities: DeliveryActivities,
+  engine: Partial<EngineConfig> = {},
+  workflowBundle?: Promise<WorkflowBundleWithSourceMap>,
+): Promise<RunningEngine> {
   const taskQueue = `test-${process.pid}-${++queueCounter}`;
   const worker = await createEngineWorker({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
     activities,
-    workflowBundle: await sharedBundle(),
+    workflowBundle: await (workflowBundle ?? sharedBundle()),
   });
   const running = worker.run();
   let n = 0;

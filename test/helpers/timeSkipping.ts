@@ -1,6 +1,7 @@
 // One setup for tests on the time-skipping server: the server, a real SMTP sink, the engine sending real
 // mail to it, and the clock driver that moves time (see simulate/clock.ts).
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createSimulationClock, type SimulationClock } from '../../simulate/clock';
 import type { EngineConfig } from '../../workflows/engineConfig';
 import { startEngine, startTimeSkippingServer, type RunningEngine } from './engine';
@@ -16,9 +17,13 @@ export interface TimeSkippingHarness {
   stop(): Promise<void>;
 }
 
-export async function startTimeSkippingHarness(engineConfig: Partial<EngineConfig>, from?: string): Promise<TimeSkippingHarness> {
+export async function startTimeSkippingHarness(
+  engineConfig: Partial<EngineConfig>,
+  from?: string,
+  workflowBundle?: Promise<WorkflowBundleWithSourceMap>,
+): Promise<TimeSkippingHarness> {
   const [env, smtp] = await Promise.all([startTimeSkippingServer(), startSmtpSink()]);
-  const engine = await startEngine(env, emailActivitiesFor(smtp, from), engineConfig);
+  const engine = await startEngine(env, emailActivitiesFor(smtp, from), engineConfig, workflowBundle);
   const customers: string[] = [];
   const clock = createSimulationClock({ env, client: engine.client, clockOffsetMs: 0, customers: () => customers });
   return {
