@@ -5,7 +5,7 @@ import type { JourneyStatus } from '../workflows/messages';
 
 export interface TimelineRow {
   at: string;
-  kind: 'entered' | 'step' | 'message' | 'suppressed' | 'exited' | 'converted' | 'rejected';
+  kind: 'entered' | 'step' | 'message' | 'suppressed' | 'deferred' | 'exited' | 'converted' | 'rejected';
   journey: string;
   customerId: string;
   key?: string;
@@ -16,6 +16,8 @@ export interface TimelineRow {
   to?: string;
   subject?: string;
   reason?: string;
+  /** For `deferred`: when the message will be tried again. */
+  until?: string;
 }
 
 export interface FinalRow {
@@ -43,10 +45,13 @@ export function buildTimeline(state: CustomerState, journeys: JourneyStatus[], o
     const base = { at: e.at, journey: e.journey, customerId, ...(e.key !== undefined ? { key: e.key } : {}), template: e.template, topic: e.topic };
     if (e.status === 'sent') rows.push({ ...base, kind: 'message', channel: e.channel, to: e.to, subject: e.subject });
     else if (e.status === 'suppressed' || e.status === 'failed') rows.push({ ...base, kind: 'suppressed', channel: e.channel, reason: e.reason });
+    for (const h of [...(e.holds ?? []), ...(e.status === 'deferred' ? [{ at: e.at, reason: e.reason, until: e.until }] : [])]) {
+      rows.push({ ...base, at: h.at, kind: 'deferred', reason: h.reason, until: h.until });
+    }
   }
   for (const r of state.rejections) rows.push({ at: r.at, kind: 'rejected', journey: r.journey, customerId, reason: r.error });
   const kept = rows.filter((r) => !only || r.journey === only);
-  const order: Record<TimelineRow['kind'], number> = { rejected: 0, entered: 1, step: 2, message: 3, suppressed: 3, converted: 4, exited: 5 };
+  const order: Record<TimelineRow['kind'], number> = { rejected: 0, entered: 1, step: 2, message: 3, suppressed: 3, deferred: 3, converted: 4, exited: 5 };
   kept.sort((a, b) => a.at.localeCompare(b.at) || order[a.kind] - order[b.kind]);
   const final: FinalRow = {
     kind: 'final',
@@ -73,6 +78,8 @@ export function formatTable(rows: TimelineRow[], final: FinalRow, tz = 'UTC'): s
         return `SENT ${r.channel} ${r.template}${r.subject ? ` — "${r.subject}"` : ''}${r.to ? ` to ${r.to}` : ''}`;
       case 'suppressed':
         return `not sent: ${r.template} (${r.reason})`;
+      case 'deferred':
+        return `held: ${r.template} (${r.reason})${r.until ? ` until ${fmt.format(new Date(r.until))}` : ''}`;
       case 'converted':
         return `converted (${r.reason})`;
       case 'exited':

@@ -10,6 +10,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   startChild,
   workflowInfo,
@@ -245,7 +246,7 @@ export async function customerWorkflow(input: CustomerInput): Promise<void> {
     if (decision.kind === 'defer') {
       state.pending = state.pending.filter((p) => p.request.id !== request.id);
       state.pending.push({ request, notBefore: decision.until.toISOString(), reason: decision.reason, skip });
-      appendLedger(state, { ...base, status: 'deferred', reason: decision.reason, detail: `until ${decision.until.toISOString()}` });
+      appendLedger(state, { ...base, status: 'deferred', reason: decision.reason, until: decision.until.toISOString(), detail: `until ${decision.until.toISOString()}` });
       return;
     }
     if (decision.kind === 'suppress') {
@@ -298,7 +299,19 @@ export async function customerWorkflow(input: CustomerInput): Promise<void> {
     return Math.max(0, earliest - now().getTime());
   }
 
+  /** What an operator sees in the UI's "current details": running journeys, held messages and why. */
+  function describeCustomer(): void {
+    const running = Object.values(state.journeys).filter((r) => r.status === 'running');
+    const lines = [`**customer ${state.customerId}**${state.paused ? ' · **paused** (messages held until resume)' : ''}`];
+    lines.push(running.length ? `in ${running.length} journey(s): ${running.map((r) => `${r.journey}${r.key ? `:${r.key}` : ''}`).join(', ')}` : 'in no journey');
+    for (const p of state.pending) lines.push(`holding \`${p.request.template}\` (${p.reason}) until ${p.notBefore}`);
+    const last = state.ledger.at(-1);
+    if (last) lines.push(`last delivery: \`${last.template}\` ${last.status}${last.reason ? ` (${last.reason})` : ''} at ${last.at}`);
+    setCurrentDetails(lines.join('\n\n'));
+  }
+
   for (;;) {
+    describeCustomer();
     const delay = nextPendingDelayMs();
     const wake = (): boolean => inbox.length > 0 || (historyTooLong() && inFlight === 0);
     if (delay === undefined) await condition(wake);

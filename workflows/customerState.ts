@@ -35,6 +35,10 @@ export interface LedgerEntry {
   to?: string;
   subject?: string;
   providerId?: string;
+  /** For `deferred`: when it will be tried again. */
+  until?: string;
+  /** Earlier deferrals of this message (quiet hours, paused), kept when its status moves on. */
+  holds?: Array<{ at: string; reason?: string; until?: string }>;
 }
 
 export interface JourneyRun {
@@ -130,7 +134,11 @@ export function mergeTraits(state: CustomerState, patch: Properties): void {
 
 export function appendLedger(state: CustomerState, entry: LedgerEntry): void {
   const i = state.ledger.findIndex((e) => e.id === entry.id);
-  if (i >= 0) state.ledger[i] = entry;
+  if (i >= 0) {
+    const prev = state.ledger[i];
+    const holds = [...(prev.holds ?? []), ...(prev.status === 'deferred' ? [{ at: prev.at, reason: prev.reason, until: prev.until }] : [])].slice(-10);
+    state.ledger[i] = holds.length ? { ...entry, holds } : entry;
+  }
   else pushBounded(state.ledger, entry, LIMITS.ledger);
 }
 

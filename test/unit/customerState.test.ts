@@ -91,3 +91,13 @@ describe('appendLedger', () => {
     expect(s.ledger[0].providerId).toBe('msg-42');
   });
 });
+
+test('a deferred message keeps its holds when it is finally sent, so the ledger says why it was late', () => {
+  const s = initialState('c1');
+  const base = { id: 'j/1.1', journey: 'welcome', template: 'welcome/hello', topic: 'marketing' as const };
+  appendLedger(s, { ...base, at: '2026-06-10T03:00:00.000Z', status: 'deferred', reason: 'quiet-hours', until: '2026-06-10T12:00:00.000Z' });
+  appendLedger(s, { ...base, at: '2026-06-10T12:00:00.000Z', status: 'sending', channel: 'email' });
+  appendLedger(s, { ...base, at: '2026-06-10T12:00:01.000Z', status: 'sent', channel: 'email' });
+  expect(s.ledger).toHaveLength(1);
+  expect(s.ledger[0]).toMatchObject({ status: 'sent', holds: [{ at: '2026-06-10T03:00:00.000Z', reason: 'quiet-hours', until: '2026-06-10T12:00:00.000Z' }] });
+});
