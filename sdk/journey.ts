@@ -17,6 +17,8 @@ export interface SendOptions {
   topic?: Topic;
   /** Transactional and urgent: also bypasses quiet hours. */
   urgent?: boolean;
+  /** SKUs this message sells: a marketing send is suppressed (`already-owned`) when the customer owns one. */
+  offers?: string | string[];
 }
 
 export type SendStatus = 'sent' | 'suppressed' | 'failed';

@@ -26,6 +26,7 @@ export interface TestMessage {
   template: string;
   data: Properties;
   topic: Topic;
+  offers?: string[];
   status: SendResult['status'];
   channel?: Channel;
   reason?: string;
@@ -41,6 +42,9 @@ export interface JourneyTestOptions<S extends z.ZodType> {
   events?: ScriptedEvent[];
   /** Decide a send's outcome (e.g. a suppression); default: sent on the first channel. */
   deliver?: (message: Omit<TestMessage, 'status' | 'channel' | 'reason'>) => SendResult | undefined;
+  /** SKUs the customer owns at the start; scripted product.purchased / product.sold / product.returned
+   *  events change it, and a marketing send offering an owned SKU is suppressed (`already-owned`). */
+  owned?: string[];
   /** What `j.patched(id)` returns (default true: the new code path). */
   patched?: (changeId: string) => boolean;
   /** Stop with an error when the journey runs longer than this (default 10 years). */
@@ -99,6 +103,7 @@ export async function testJourney<S extends z.ZodType>(def: JourneyDefinition<S>
     .map((e, i) => ({ at: typeof e.at === 'string' && ISO.test(e.at) ? Date.parse(e.at) : start + toMs(e.at), event: { name: e.name, messageId: `test-${i + 1}`, properties: e.properties ?? {}, receivedAt: '' } }))
     .sort((a, b) => a.at - b.at);
   let cursor = 0;
+  const owned = new Set(options.owned ?? []);
   const exits = (def.exitOn ?? []).map(matcherOf);
 
   /** Moves the clock to `to`, handling scripted events on the way; returns the awaited event if one came. */
@@ -110,6 +115,9 @@ export async function testJourney<S extends z.ZodType>(def: JourneyDefinition<S>
       const e = { ...event, receivedAt: iso(now) };
       note(`event ${e.name}`);
       if (e.name === 'identify') Object.assign(traits, e.properties);
+      const sku = typeof e.properties.sku === 'string' ? e.properties.sku : undefined;
+      if (sku && e.name === 'product.purchased') owned.add(sku);
+      if (sku && (e.name === 'product.sold' || e.name === 'product.returned')) owned.delete(sku);
       if (def.goal && e.name === def.goal.event && (!def.goal.match || def.goal.match(e, entry))) {
         note(`converted (${e.name})`);
         if (def.goal.exit !== false) throw new Ended('converted', e.name);
@@ -144,8 +152,11 @@ export async function testJourney<S extends z.ZodType>(def: JourneyDefinition<S>
     },
     async send(channel, template, data = {}, opts = {}) {
       const channels = Array.isArray(channel) ? channel : [channel];
-      const base = { at: iso(now), channels, template, data, topic: opts.topic ?? 'marketing' };
-      const outcome = options.deliver?.(base) ?? { status: 'sent' as const, channel: channels[0] };
+      const offers = opts.offers === undefined ? undefined : Array.isArray(opts.offers) ? opts.offers : [opts.offers];
+      const base = { at: iso(now), channels, template, data, topic: opts.topic ?? 'marketing', ...(offers ? { offers } : {}) };
+      const alreadyOwned = base.topic === 'marketing' && (offers ?? []).some((s) => owned.has(s));
+      const outcome: SendResult =
+        options.deliver?.(base) ?? (alreadyOwned ? { status: 'suppressed', reason: 'already-owned' } : { status: 'sent', channel: channels[0] });
       result.messages.push({ ...base, ...outcome });
       if (outcome.status === 'sent') result.sent.push(template);
       note(outcome.status === 'sent' ? `sent ${template} (${outcome.channel})` : `${outcome.status} ${template} (${outcome.reason ?? 'no reason'})`);

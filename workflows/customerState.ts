@@ -17,6 +17,8 @@ export interface DeliveryRequest {
   topic: Topic;
   urgent: boolean;
   requestedAt: string;
+  /** SKUs this message offers: suppressed (`already-owned`) when the customer owns one. */
+  offers?: string[];
 }
 
 export type LedgerStatus = 'sending' | 'sent' | 'suppressed' | 'failed' | 'deferred';
@@ -74,7 +76,13 @@ export interface CustomerState {
   paused: boolean;
   erased: boolean;
   eventsReceived: number;
+  /** Products the customer owns now, by SKU (from product.purchased, minus product.sold / product.returned).
+   *  A marketing send that offers an owned SKU is suppressed with reason `already-owned`. */
+  owned?: Record<string, { since: string; productIds: string[] }>;
 }
+
+/** The events that change what a customer owns (properties: `sku`, `productId`). */
+export const OWNERSHIP_EVENTS = { acquired: ['product.purchased'], released: ['product.sold', 'product.returned'] };
 
 export const LIMITS = { recentEvents: 50, seenMessageIds: 2000, ledger: 500, rejections: 50 };
 
@@ -93,6 +101,7 @@ export function initialState(customerId: string): CustomerState {
     paused: false,
     erased: false,
     eventsReceived: 0,
+    owned: {},
   };
 }
 
@@ -109,7 +118,31 @@ export function recordEvent(state: CustomerState, event: CustomerEvent, at: Date
   state.eventsReceived += 1;
   if (event.type === 'identify') mergeTraits(state, event.traits);
   if (event.context?.timezone && isValidTimeZone(event.context.timezone)) state.identities.timezone = event.context.timezone;
+  if (event.type === 'track') recordOwnership(state, event, at);
   return true;
+}
+
+function recordOwnership(state: CustomerState, event: CustomerEvent, at: Date): void {
+  const { sku, productId } = event.properties as { sku?: unknown; productId?: unknown };
+  const id = typeof productId === 'string' || typeof productId === 'number' ? String(productId) : undefined;
+  const owned = (state.owned ??= {});
+  if (OWNERSHIP_EVENTS.acquired.includes(event.name) && typeof sku === 'string' && sku) {
+    const entry = (owned[sku] ??= { since: at.toISOString(), productIds: [] });
+    if (id && !entry.productIds.includes(id)) entry.productIds.push(id);
+  } else if (OWNERSHIP_EVENTS.released.includes(event.name)) {
+    // By product id when given (one of two identical TVs sold), else the whole SKU.
+    for (const [k, entry] of Object.entries(owned)) {
+      if (id && entry.productIds.includes(id)) entry.productIds = entry.productIds.filter((p) => p !== id);
+      else if (!id && k === sku) entry.productIds = [];
+      else continue;
+      if (entry.productIds.length === 0) delete owned[k];
+    }
+  }
+}
+
+/** SKUs among `offers` that the customer owns now. */
+export function ownedAmong(state: CustomerState, offers: readonly string[] = []): string[] {
+  return offers.filter((sku) => state.owned?.[sku] !== undefined);
 }
 
 const IDENTITY_TRAITS = ['email', 'phone', 'timezone', 'locale'] as const;

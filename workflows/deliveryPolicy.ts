@@ -2,7 +2,7 @@
 // The customer workflow is the only caller, so two journeys can never both take the last slot.
 import type { Channel, Topic } from '../sdk/events';
 import { toLocal, nextLocalTime, parseClock } from '../sdk/timezone';
-import type { CustomerState, DeliveryRequest, LedgerEntry } from './customerState';
+import { ownedAmong, type CustomerState, type DeliveryRequest, type LedgerEntry } from './customerState';
 
 export interface DeliveryPolicyConfig {
   caps: { perDay: number; perWeek: number };
@@ -14,7 +14,7 @@ export const DEFAULT_POLICY: DeliveryPolicyConfig = {
   quietHours: { start: '21:00', end: '08:00' },
 };
 
-export type SuppressionReason = 'no-consent' | 'no-address' | 'frequency-cap' | 'customer-erased';
+export type SuppressionReason = 'no-consent' | 'no-address' | 'frequency-cap' | 'customer-erased' | 'already-owned';
 
 export type Decision =
   | { kind: 'send'; channel: Channel; to: string }
@@ -77,6 +77,8 @@ export function decide(state: CustomerState, req: DeliveryRequest, now: Date, co
   if (state.erased) return { kind: 'suppress', reason: 'customer-erased', detail: 'the customer asked to be erased' };
   const internalOnly = req.channels.every(isInternalChannel);
   if (state.paused && !internalOnly) return { kind: 'defer', until: new Date(now.getTime() + DAY), reason: 'paused' };
+  const owned = req.topic === 'marketing' ? ownedAmong(state, req.offers) : [];
+  if (owned.length) return { kind: 'suppress', reason: 'already-owned', detail: `the customer already owns ${owned.join(', ')}` };
 
   let firstProblem: { reason: SuppressionReason; detail: string } | null = null;
   let chosen: { channel: Channel; to: string } | null = null;

@@ -170,6 +170,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyStatu
         topic,
         urgent: options.urgent ?? false,
         requestedAt: now().toISOString(),
+        ...(options.offers ? { offers: Array.isArray(options.offers) ? options.offers : [options.offers] } : {}),
       });
       await condition(() => results.has(id));
       status.sending = undefined;

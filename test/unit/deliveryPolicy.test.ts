@@ -1,5 +1,5 @@
 import type { Channel } from '../../sdk/events';
-import { type CustomerState, type DeliveryRequest, type LedgerEntry, initialState } from '../../workflows/customerState';
+import { type CustomerState, type DeliveryRequest, type LedgerEntry, initialState, recordEvent } from '../../workflows/customerState';
 import { DEFAULT_POLICY, decide } from '../../workflows/deliveryPolicy';
 
 const HOUR = 3_600_000;
@@ -186,5 +186,32 @@ describe('paused and erased customers', () => {
       c.paused = true;
     });
     expect(at(s, request({ topic: 'transactional', urgent: true }))).toEqual({ kind: 'suppress', reason: 'customer-erased', detail: 'the customer asked to be erased' });
+  });
+});
+
+describe('already-owned', () => {
+  const track = (name: string, properties: Record<string, unknown>, messageId: string) =>
+    ({ messageId, type: 'track', customerId: 'cus_1', name, properties, traits: {}, context: {} }) as const;
+
+  test('an offer for a product the customer owns is suppressed; after selling it the offer goes out', () => {
+    const s = customer();
+    recordEvent(s, track('product.purchased', { productId: 'car-1', sku: 'model-y' }, 'm1'), NOON_UTC);
+    const offer = request({ offers: ['model-y'] });
+    expect(at(s, offer)).toEqual({ kind: 'suppress', reason: 'already-owned', detail: 'the customer already owns model-y' });
+    // A transactional message about the product is not an offer.
+    expect(at(s, { ...offer, topic: 'transactional' })).toMatchObject({ kind: 'send' });
+
+    recordEvent(s, track('product.sold', { productId: 'car-1' }, 'm2'), NOON_UTC);
+    expect(at(s, offer)).toMatchObject({ kind: 'send', channel: 'email' });
+  });
+
+  test('two of the same SKU: returning one still leaves one owned', () => {
+    const s = customer();
+    recordEvent(s, track('product.purchased', { productId: 'tv-1', sku: 'tv-55' }, 'm1'), NOON_UTC);
+    recordEvent(s, track('product.purchased', { productId: 'tv-2', sku: 'tv-55' }, 'm2'), NOON_UTC);
+    recordEvent(s, track('product.returned', { productId: 'tv-2', sku: 'tv-55' }, 'm3'), NOON_UTC);
+    expect(at(s, request({ offers: ['tv-55'] }))).toMatchObject({ kind: 'suppress', reason: 'already-owned' });
+    recordEvent(s, track('product.returned', { sku: 'tv-55' }, 'm4'), NOON_UTC);
+    expect(at(s, request({ offers: ['tv-55'] }))).toMatchObject({ kind: 'send' });
   });
 });
