@@ -8,6 +8,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   getExternalWorkflowHandle,
   proxyActivities,
   setCurrentDetails,
@@ -228,7 +229,10 @@ export async function customerWorkflow(input: CustomerInput): Promise<void> {
     };
     const alreadyRunning = runningJourneys();
     for (const def of journeys) {
-      if (def.trigger.event === event.name) await startJourney(def, event, jEvent, at);
+      // Routing is replayed from history like any workflow code. The marker makes adding a journey safe
+      // for live customers: events from before the deploy replay without it (no journey started, as
+      // their history says); events after it start the new journey.
+      if (def.trigger.event === event.name && patched(`route:${def.name}`)) await startJourney(def, event, jEvent, at);
     }
     await Promise.all(alreadyRunning.map((id) => signalJourney(id, (h) => h.signal(journeyEventSignal, jEvent))));
   }

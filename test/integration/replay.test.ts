@@ -46,3 +46,10 @@ describe('a journey change without a patch is caught', () => {
     for (const h of welcome) await replay(bundle, h);
   });
 });
+
+test('adding a journey on an event live customers already send does not break their replay', async () => {
+  const bundle = await bundleReplacing('workflows', '../journeys', join(__dirname, '..', 'fixtures', 'journeys', 'withNewJourney.ts'));
+  const customers = saved.filter((h) => h.workflowType === 'customerWorkflow' && h.scenario === 'welcome');
+  expect(customers.length).toBeGreaterThan(0);
+  for (const h of customers) await replay(bundle, h);
+});
