@@ -1,11 +1,12 @@
 // Every journey the engine runs. Add a new journey file here (order does not matter).
 import type { AnyJourney } from '../sdk/journey';
 import abandonedCart from './abandonedCart';
+import giftOrSelf from './giftOrSelf';
 import petCondolence from './petCondolence';
 import petLifecycle from './petLifecycle';
 import welcome from './welcome';
 
-export const journeys: AnyJourney[] = [welcome, abandonedCart, petLifecycle, petCondolence] as unknown as AnyJourney[];
+export const journeys: AnyJourney[] = [welcome, abandonedCart, petLifecycle, petCondolence, giftOrSelf] as unknown as AnyJourney[];
 
 export function getJourney(name: string): AnyJourney | undefined {
   return journeys.find((j) => j.name === name);
