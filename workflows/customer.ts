@@ -13,6 +13,7 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  upsertSearchAttributes,
   startChild,
   workflowInfo,
   log,
@@ -25,6 +26,8 @@ import type { AnyJourney } from '../sdk/journey';
 import { journeys } from '../journeys';
 import {
   appendLedger,
+  applyConsent,
+  applyDeliveryStatus,
   initialState,
   mergeTraits,
   recordEvent,
@@ -39,6 +42,7 @@ import { journeyWorkflow, type JourneyInput } from './journey';
 import {
   deliveryRequestSignal,
   deliveryResultSignal,
+  deliveryStatusSignal,
   eventSignal,
   exitJourneySignal,
   exitSignal,
@@ -55,7 +59,8 @@ import {
   updateConsentSignal,
   updateTraitsSignal,
 } from './messages';
-import { CUSTOMER_ID, JOURNEY_NAME, JOURNEY_STEP, JOURNEY_VERSION } from './searchAttributes';
+import { phoneLookupKey } from './lookup';
+import { CUSTOMER_ID, JOURNEY_NAME, JOURNEY_STEP, JOURNEY_VERSION, PHONE_LOOKUP } from './searchAttributes';
 import { formatZodError } from './zodMessage';
 
 // A normal activity, not a local one: with local activities a signal arriving mid-send made the core
@@ -98,9 +103,11 @@ export async function customerWorkflow(input: CustomerInput): Promise<void> {
     if (run) Object.assign(run, { status, endedAt: at });
   });
   setHandler(updateTraitsSignal, (patch) => mergeTraits(state, patch));
-  setHandler(updateConsentSignal, ({ channel, topic, granted }) => {
-    if (channel) state.consent.channels[channel] = granted;
-    if (topic) state.consent.topics[topic] = granted;
+  setHandler(updateConsentSignal, (change) => applyConsent(state, change, now()));
+  setHandler(deliveryStatusSignal, (s) => {
+    if (!applyDeliveryStatus(state, s)) log.info('status for an unknown message', { providerId: s.providerId });
+    // Twilio 21610: the recipient replied STOP at the carrier; never text them again until they opt in.
+    if (s.errorCode === '21610') applyConsent(state, { channel: 'sms', granted: false, source: 'provider-21610' }, now());
   });
   setHandler(pauseSignal, () => void (state.paused = true));
   setHandler(resumeSignal, () => {
@@ -278,7 +285,7 @@ export async function customerWorkflow(input: CustomerInput): Promise<void> {
       const cause = err instanceof Error && 'cause' in err ? (err.cause as Error | undefined) : undefined;
       const type = cause instanceof ApplicationFailure ? cause.type : undefined;
       const message = cause?.message ?? String(err);
-      if (type === FailureTypes.RecipientUnsubscribed) state.consent.channels[channel] = false;
+      if (type === FailureTypes.RecipientUnsubscribed) applyConsent(state, { channel, granted: false, source: 'provider-unsubscribed' }, now());
       appendLedger(state, { ...base, at: now().toISOString(), channel, to, status: 'failed', reason: type ?? 'provider-error', detail: message });
       const remaining = request.channels.filter((c) => c !== channel && !skip.includes(c));
       if (remaining.length > 0) {
@@ -314,7 +321,17 @@ export async function customerWorkflow(input: CustomerInput): Promise<void> {
     setCurrentDetails(lines.join('\n\n'));
   }
 
+  /** Keeps the PhoneLookup search attribute in step with the phone number (for inbound SMS routing). */
+  let publishedPhone: string | undefined;
+  function publishPhoneLookup(): void {
+    const phone = state.identities.phone;
+    if (phone === publishedPhone || !patched('phone-lookup')) return;
+    upsertSearchAttributes([{ key: PHONE_LOOKUP, value: phone ? phoneLookupKey(config.lookupSecret, phone) : null }]);
+    publishedPhone = phone;
+  }
+
   for (;;) {
+    publishPhoneLookup();
     describeCustomer();
     const delay = nextPendingDelayMs();
     const wake = (): boolean => inbox.length > 0 || (historyTooLong() && inFlight === 0);

@@ -39,6 +39,9 @@ export interface LedgerEntry {
   providerId?: string;
   /** For `deferred`: when it will be tried again. */
   until?: string;
+  /** What the provider reported later (status callbacks): delivered, undelivered, failed… */
+  providerStatus?: string;
+  providerError?: string;
   /** Earlier deferrals of this message (quiet hours, paused), kept when its status moves on. */
   holds?: Array<{ at: string; reason?: string; until?: string }>;
 }
@@ -65,7 +68,14 @@ export interface CustomerState {
   customerId: string;
   traits: Properties;
   identities: { email?: string; phone?: string; timezone: string; locale?: string };
-  consent: { channels: Partial<Record<Channel, boolean>>; topics: Partial<Record<Topic, boolean>> };
+  consent: {
+    channels: Partial<Record<Channel, boolean>>;
+    topics: Partial<Record<Topic, boolean>>;
+    /** A topic on one channel, `<channel>:<topic>` (e.g. `email:marketing` after a one-click unsubscribe). */
+    pairs?: Partial<Record<string, boolean>>;
+    /** The last consent changes and where they came from (bounded). */
+    history?: Array<{ at: string; channel?: Channel; topic?: Topic; granted: boolean; source?: string }>;
+  };
   recentEvents: Array<{ name: string; messageId: string; at: string }>;
   /** Recent messageIds, newest last, for dedupe (bounded). */
   seenMessageIds: string[];
@@ -138,6 +148,23 @@ function recordOwnership(state: CustomerState, event: CustomerEvent, at: Date): 
       if (entry.productIds.length === 0) delete owned[k];
     }
   }
+}
+
+export function applyConsent(state: CustomerState, change: { channel?: Channel; topic?: Topic; granted: boolean; source?: string }, at: Date): void {
+  if (change.channel && change.topic) (state.consent.pairs ??= {})[`${change.channel}:${change.topic}`] = change.granted;
+  else if (change.channel) state.consent.channels[change.channel] = change.granted;
+  else if (change.topic) state.consent.topics[change.topic] = change.granted;
+  else return;
+  pushBounded((state.consent.history ??= []), { at: at.toISOString(), ...change }, 50);
+}
+
+/** A provider's later report on a sent message; false when no ledger entry has that provider id. */
+export function applyDeliveryStatus(state: CustomerState, s: { providerId: string; status: string; errorCode?: string }): boolean {
+  const entry = state.ledger.find((e) => e.providerId === s.providerId);
+  if (!entry) return false;
+  entry.providerStatus = s.status;
+  if (s.errorCode) entry.providerError = s.errorCode;
+  return true;
 }
 
 /** SKUs among `offers` that the customer owns now. */

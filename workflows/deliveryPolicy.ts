@@ -5,7 +5,8 @@ import { toLocal, nextLocalTime, parseClock } from '../sdk/timezone';
 import { ownedAmong, type CustomerState, type DeliveryRequest, type LedgerEntry } from './customerState';
 
 export interface DeliveryPolicyConfig {
-  caps: { perDay: number; perWeek: number };
+  /** Marketing messages per customer, across all journeys and channels; `channels` adds a cap per channel. */
+  caps: { perDay: number; perWeek: number; channels?: Partial<Record<Channel, { perDay?: number; perWeek?: number }>> };
   quietHours: { start: string; end: string } | null;
 }
 
@@ -35,6 +36,8 @@ export function channelConsented(state: CustomerState, channel: Channel, topic: 
   const channelOk = state.consent.channels[channel] ?? channelDefault;
   if (!channelOk) return false;
   if (topic === 'transactional') return true;
+  const pair = state.consent.pairs?.[`${channel}:${topic}`];
+  if (pair !== undefined) return pair;
   return state.consent.topics[topic] ?? true;
 }
 
@@ -48,12 +51,12 @@ function countsAgainstCap(e: LedgerEntry): boolean {
   return e.topic === 'marketing' && (e.status === 'sent' || e.status === 'sending') && !isInternalChannel(e.channel ?? 'email');
 }
 
-export function capUsage(ledger: LedgerEntry[], now: Date): { day: number; week: number } {
+export function capUsage(ledger: LedgerEntry[], now: Date, channel?: Channel): { day: number; week: number } {
   const t = now.getTime();
   let day = 0;
   let week = 0;
   for (const e of ledger) {
-    if (!countsAgainstCap(e)) continue;
+    if (!countsAgainstCap(e) || (channel && e.channel !== channel)) continue;
     const age = t - Date.parse(e.at);
     if (age < DAY) day += 1;
     if (age < 7 * DAY) week += 1;
@@ -110,6 +113,16 @@ export function decide(state: CustomerState, req: DeliveryRequest, now: Date, co
     }
     if (used.week >= config.caps.perWeek) {
       return { kind: 'suppress', reason: 'frequency-cap', detail: `${used.week} marketing messages in the last 7 days (cap ${config.caps.perWeek})` };
+    }
+    const own = config.caps.channels?.[chosen.channel];
+    if (own) {
+      const mine = capUsage(state.ledger, now, chosen.channel);
+      if (own.perDay !== undefined && mine.day >= own.perDay) {
+        return { kind: 'suppress', reason: 'frequency-cap', detail: `${mine.day} marketing ${chosen.channel} messages in the last 24 h (${chosen.channel} cap ${own.perDay})` };
+      }
+      if (own.perWeek !== undefined && mine.week >= own.perWeek) {
+        return { kind: 'suppress', reason: 'frequency-cap', detail: `${mine.week} marketing ${chosen.channel} messages in the last 7 days (${chosen.channel} cap ${own.perWeek})` };
+      }
     }
   }
   return { kind: 'send', ...chosen };

@@ -11,10 +11,13 @@ export interface EngineConfig {
   clockOffsetMs: number;
   /** Continue-as-new once the customer workflow's history has this many events. */
   continueAsNewAfter: number;
+  /** Secret of the PhoneLookup search attribute (HMAC of the phone number). */
+  lookupSecret: string;
 }
 
 export const DEFAULT_ENGINE_CONFIG: EngineConfig = {
   policy: DEFAULT_POLICY,
   clockOffsetMs: 0,
   continueAsNewAfter: 5000,
+  lookupSecret: 'omnijourney-dev-lookup-secret',
 };

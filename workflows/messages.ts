@@ -20,9 +20,20 @@ export interface ConsentChange {
   channel?: Channel;
   topic?: Topic;
   granted: boolean;
+  /** Who changed it, for the ledger of consent changes ('preference-centre', 'sms-stop', 'operator'…). */
+  source?: string;
 }
-/** Operator / preference centre: grant or revoke a channel or a topic. */
+/** Operator / preference centre: grant or revoke a channel, a topic, or a topic on one channel
+ *  (both given: e.g. marketing email only, as a one-click unsubscribe does). */
 export const updateConsentSignal = defineSignal<[ConsentChange]>('updateConsent');
+/** Provider status callbacks (Twilio): what happened to a sent message after the provider took it. */
+export interface DeliveryStatus {
+  providerId: string;
+  status: 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'read';
+  errorCode?: string;
+  at?: string;
+}
+export const deliveryStatusSignal = defineSignal<[DeliveryStatus]>('deliveryStatus');
 /** Operator: stop a journey run (by workflow ID or journey name). */
 export const exitJourneySignal = defineSignal<[{ workflowId?: string; journey?: string; reason?: string }]>('exitJourney');
 /** Operator: hold every message to this customer until resumed. */

@@ -2,6 +2,8 @@
 // through a real SMTP server, and both workflows findable the way an operator would look for them.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createDeliveryActivities } from '../../activities/delivery';
+import { DEFAULT_ENGINE_CONFIG } from '../../workflows/engineConfig';
+import { phoneLookupKey } from '../../workflows/lookup';
 import { journeyStatusQuery, profileQuery, stateQuery } from '../../workflows/messages';
 import { startDevServer, startEngine, type RunningEngine } from '../helpers/engine';
 import { emailActivitiesFor, recipient, startSmtpSink, type SmtpSink } from '../helpers/smtpSink';
@@ -113,4 +115,18 @@ test('the customer workflow continues-as-new before its history grows large, wit
   } finally {
     await small.stop();
   }
+});
+
+test('a customer is findable by an HMAC of their phone number (for inbound SMS), never by the number itself', async () => {
+  await engine.send({ customerId: 'c-phone', type: 'identify', name: 'identify', traits: { phone: '+14155550199' } });
+  const key = phoneLookupKey(DEFAULT_ENGINE_CONFIG.lookupSecret, '+14155550199');
+  let found: string[] = [];
+  for (let i = 0; i < 50 && found.length === 0; i++) {
+    found = [];
+    for await (const w of engine.client.workflow.list({ query: `PhoneLookup = "${key}"` })) found.push(w.workflowId);
+    if (found.length === 0) await new Promise((r) => setTimeout(r, 200));
+  }
+  expect(found).toEqual(['customer:c-phone']);
+  const described = await engine.client.workflow.getHandle('customer:c-phone').describe();
+  expect(JSON.stringify(described.searchAttributes)).not.toContain('4155550199');
 });

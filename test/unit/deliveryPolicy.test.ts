@@ -1,5 +1,5 @@
 import type { Channel } from '../../sdk/events';
-import { type CustomerState, type DeliveryRequest, type LedgerEntry, initialState, recordEvent } from '../../workflows/customerState';
+import { type CustomerState, type DeliveryRequest, type LedgerEntry, applyConsent, initialState, recordEvent } from '../../workflows/customerState';
 import { DEFAULT_POLICY, decide } from '../../workflows/deliveryPolicy';
 
 const HOUR = 3_600_000;
@@ -213,5 +213,34 @@ describe('already-owned', () => {
     expect(at(s, request({ offers: ['tv-55'] }))).toMatchObject({ kind: 'suppress', reason: 'already-owned' });
     recordEvent(s, track('product.returned', { sku: 'tv-55' }, 'm4'), NOON_UTC);
     expect(at(s, request({ offers: ['tv-55'] }))).toMatchObject({ kind: 'send' });
+  });
+});
+
+describe('per-channel caps and per-channel topic consent', () => {
+  test('an SMS cap of 1 a day suppresses the second marketing SMS while email still has room', () => {
+    const s = customer((c) => {
+      c.identities.phone = '+14155550123';
+      c.consent.channels.sms = true;
+      c.ledger.push(sentAgo(2 * HOUR, { channel: 'sms' }));
+    });
+    const policy = { ...DEFAULT_POLICY, quietHours: null, caps: { perDay: 2, perWeek: 5, channels: { sms: { perDay: 1 } } } };
+    expect(decide(s, request({ channels: ['sms'] }), NOON_UTC, policy)).toEqual({
+      kind: 'suppress',
+      reason: 'frequency-cap',
+      detail: '1 marketing sms messages in the last 24 h (sms cap 1)',
+    });
+    expect(decide(s, request({ channels: ['email'] }), NOON_UTC, policy)).toMatchObject({ kind: 'send', channel: 'email' });
+  });
+
+  test('a one-click unsubscribe (email:marketing) stops marketing email only: SMS marketing and transactional email still go', () => {
+    const s = customer((c) => {
+      c.identities.phone = '+14155550123';
+      c.consent.channels.sms = true;
+      applyConsent(c, { channel: 'email', topic: 'marketing', granted: false, source: 'one-click' }, NOON_UTC);
+    });
+    expect(at(s, request({ channels: ['email'] }))).toMatchObject({ kind: 'suppress', reason: 'no-consent' });
+    expect(at(s, request({ channels: ['email', 'sms'] }))).toMatchObject({ kind: 'send', channel: 'sms' });
+    expect(at(s, request({ channels: ['email'], topic: 'transactional' }))).toMatchObject({ kind: 'send', channel: 'email' });
+    expect(s.consent.history).toEqual([{ at: NOON_UTC.toISOString(), channel: 'email', topic: 'marketing', granted: false, source: 'one-click' }]);
   });
 });
