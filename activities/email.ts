@@ -1,7 +1,11 @@
 // Email over SMTP with nodemailer. The transport is injected: MailDev locally, any relay in production.
+// Every mail gets signed preference-centre and unsubscribe links (template variable `links`); marketing
+// mail also carries RFC 8058 one-click unsubscribe headers.
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Transporter } from 'nodemailer';
+import { signPreferenceToken } from '../preferences/token';
+import { activityLog } from './log';
 import type { TemplateRenderer } from './templates';
 import { FailureTypes, type DeliverInput, type DeliverOutput } from './types';
 
@@ -9,6 +13,22 @@ export interface EmailDeps {
   transport: Transporter;
   from: string;
   renderer: TemplateRenderer;
+  /** Base URL of the public API (no trailing slash): /preferences/<token> and /unsubscribe/<token> live there. */
+  publicUrl: string;
+  /** Signs the tokens in those links (PREFERENCES_SECRET). */
+  preferencesSecret: string;
+}
+
+export interface PreferenceLinks {
+  preferences: string;
+  unsubscribe: string;
+}
+
+/** The customer's signed preference-centre and one-click unsubscribe links (valid 60 days). */
+export function preferenceLinks(publicUrl: string, secret: string, customerId: string, now = new Date()): PreferenceLinks {
+  const token = signPreferenceToken(secret, { customerId }, now);
+  const base = publicUrl.replace(/\/+$/, '');
+  return { preferences: `${base}/preferences/${token}`, unsubscribe: `${base}/unsubscribe/${token}` };
 }
 
 /** The same idempotency key always yields the same Message-ID, so a retried send is recognisable downstream. */
@@ -20,30 +40,49 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+/** The inbox preview line: first in the body, hidden when the mail is opened (inside <body> of a full document). */
+function withPreheader(html: string, preheader: string | undefined): string {
+  if (!preheader) return html;
+  const hidden = `<div style="display:none;max-height:0;overflow:hidden">${escapeHtml(preheader)}</div>`;
+  const body = /<body\b[^>]*>/i.exec(html);
+  if (!body) return hidden + html;
+  const at = body.index + body[0].length;
+  return html.slice(0, at) + hidden + html.slice(at);
+}
+
 function isPermanentSmtpError(err: unknown): boolean {
   const code = (err as { responseCode?: number }).responseCode;
   const kind = (err as { code?: string }).code;
   return (typeof code === 'number' && code >= 500 && code < 600) || kind === 'EENVELOPE' || kind === 'EMESSAGE';
 }
 
-export function createEmailActivities({ transport, from, renderer }: EmailDeps) {
+export function createEmailActivities({ transport, from, renderer, publicUrl, preferencesSecret }: EmailDeps) {
   return {
     async sendEmail(input: DeliverInput): Promise<DeliverOutput> {
-      const message = await renderer.render(input.template, 'email', input.vars);
+      const links = preferenceLinks(publicUrl, preferencesSecret, input.customerId);
+      const message = await renderer.render(input.template, 'email', { ...input.vars, links });
+      if (message.warnings?.length) {
+        activityLog().warn(`email template ${input.template} has MJML problems (sent anyway)`, { template: input.template, warnings: message.warnings });
+      }
       const messageId = messageIdFor(input.idempotencyKey);
+      const headers: Record<string, string> = {
+        'X-Omnijourney-Journey': input.journey,
+        'X-Omnijourney-Template': input.template,
+      };
+      if (input.topic === 'marketing') {
+        // RFC 8058: mail clients show an unsubscribe button and POST "List-Unsubscribe=One-Click" to the URL.
+        headers['List-Unsubscribe'] = `<${links.unsubscribe}>`;
+        headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
+      }
       try {
         const info = await transport.sendMail({
           from,
           to: input.to,
           subject: message.subject ?? input.template,
-          // The preheader is the inbox preview line: first in the body, hidden when the mail is opened.
-          html: message.preheader ? `<div style="display:none;max-height:0;overflow:hidden">${escapeHtml(message.preheader)}</div>${message.html}` : message.html,
+          html: withPreheader(message.html ?? '', message.preheader),
           text: message.text,
           messageId,
-          headers: {
-            'X-Omnijourney-Journey': input.journey,
-            'X-Omnijourney-Template': input.template,
-          },
+          headers,
         });
         return { providerId: info.messageId ?? messageId, subject: message.subject };
       } catch (err) {

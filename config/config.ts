@@ -8,6 +8,15 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const port = z.coerce.number().int().min(1).max(65535);
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
+
+/** Signs preference-centre and unsubscribe links when PREFERENCES_SECRET is unset. DEVELOPMENT ONLY: anyone
+ *  who knows it can unsubscribe any customer, so production must set PREFERENCES_SECRET. */
+export const DEV_PREFERENCES_SECRET = 'oj-dev-preferences-secret-NOT-FOR-PRODUCTION';
+/** A well-formed but fake Twilio account for the local Prism mock. */
+export const DEV_TWILIO_ACCOUNT_SID = 'AC00000000000000000000000000000000';
+/** E.164 phone numbers: + country code and subscriber number, 8 to 15 digits. */
+export const E164 = /^\+[1-9]\d{7,14}$/;
 
 export const ConfigSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
@@ -18,6 +27,19 @@ export const ConfigSchema = z.object({
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   OMNIJOURNEY_DATA_DIR: z.string().min(1).default('.data'),
+  API_PORT: port.default(3000),
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Comma-separated write keys the ingest API accepts; the development key when unset. */
+  API_WRITE_KEYS: z
+    .string()
+    .transform((v) => v.split(',').map((k) => k.trim()).filter(Boolean))
+    .pipe(z.array(z.string().min(16, 'each write key needs at least 16 characters')).min(1, 'expected at least one write key'))
+    .optional(),
+  /** Events per second per write key (token bucket); API_RATE_BURST is the bucket size. */
+  API_RATE_LIMIT: z.coerce.number().positive().default(1000),
+  API_RATE_BURST: z.coerce.number().int().positive().optional(),
+  /** How long the API waits for Temporal before answering 503. */
+  API_TEMPORAL_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   SMTP_HOST: z.string().min(1).default('127.0.0.1'),
   SMTP_PORT: port.default(1025),
   SMTP_SECURE: bool.default(false),
@@ -25,8 +47,30 @@ export const ConfigSchema = z.object({
   SMTP_PASS: z.string().optional(),
   EMAIL_FROM: z.string().min(3).default('Acme <hello@acme.test>'),
   MAILDEV_WEB_PORT: port.default(1080),
+  // Channels (README "Channels"). Where the API is reachable from the outside: links in mails, Twilio callbacks.
+  /** Unset: the local API, http://127.0.0.1:$API_PORT. */
+  PUBLIC_URL: httpUrl.optional(),
+  PREFERENCES_SECRET: z.string().min(16, 'use at least 16 random characters').default(DEV_PREFERENCES_SECRET),
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'expected "AC" followed by 32 hex digits').default(DEV_TWILIO_ACCOUNT_SID),
+  TWILIO_AUTH_TOKEN: z.string().min(1).default('dev-auth-token'),
+  TWILIO_FROM: z.string().regex(E164, 'expected an E.164 number such as +14155550100').default('+15005550006'),
+  /** Unset: the local Prism mock on PRISM_PORT. `twilio` (or empty): the real api.twilio.com. */
+  TWILIO_API_BASE_URL: z
+    .union([z.literal('twilio'), z.literal(''), z.url({ protocol: /^https?$/, error: 'expected a URL such as http://127.0.0.1:4010, or "twilio" for the real API' })])
+    .optional(),
+  PRISM_PORT: port.default(4010),
+  WEBHOOK_URL: httpUrl.optional(),
+  WEBHOOK_SECRET: z.string().min(16, 'use at least 16 random characters').optional(),
+  SLACK_WEBHOOK_URL: httpUrl.optional(),
+  CHANNEL_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   CAP_PER_DAY: z.coerce.number().int().min(0).default(2),
   CAP_PER_WEEK: z.coerce.number().int().min(0).default(5),
+  CAP_EMAIL_PER_DAY: z.coerce.number().int().min(0).optional(),
+  CAP_EMAIL_PER_WEEK: z.coerce.number().int().min(0).optional(),
+  CAP_SMS_PER_DAY: z.coerce.number().int().min(0).optional(),
+  CAP_SMS_PER_WEEK: z.coerce.number().int().min(0).optional(),
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  PHONE_LOOKUP_SECRET: z.string().min(16).default('omnijourney-dev-lookup-secret'),
   QUIET_HOURS: z
     .string()
     .regex(/^(off|([01]?\d|2[0-3]):[0-5]\d-([01]?\d|2[0-3]):[0-5]\d)$/, 'expected "21:00-08:00" (24-hour HH:MM-HH:MM) or "off"')
@@ -36,8 +80,51 @@ export const ConfigSchema = z.object({
 export interface Config {
   temporal: { address?: string; namespace: string; tls: boolean; apiKey?: string; taskQueue: string; port: number; uiPort: number };
   dataDir: string;
+  /** Port of the worker's Prometheus /metrics (0: off). */
+  workerMetricsPort: number;
+  api: ApiConfig;
   smtp: { host: string; port: number; secure: boolean; user?: string; pass?: string; from: string; inboxPort: number };
   engine: EngineConfig;
+  /** Base URL of the public API, without a trailing slash. */
+  publicUrl: string;
+  channels: ChannelsConfig;
+}
+
+export interface ChannelsConfig {
+  /** Signs the preference-centre and one-click unsubscribe links (preferences/token.ts). */
+  preferencesSecret: string;
+  /** True when PREFERENCES_SECRET is unset and DEV_PREFERENCES_SECRET signs the links. */
+  usesDevPreferencesSecret: boolean;
+  sms: {
+    accountSid: string;
+    authToken: string;
+    from: string;
+    /** Where the twilio client sends its requests instead of https://api.twilio.com; undefined = the real API. */
+    apiBaseUrl?: string;
+    /** Port `npm start` runs Prism on when apiBaseUrl is the local mock. */
+    prismPort: number;
+    usesPrism: boolean;
+  };
+  /** Unset when WEBHOOK_URL is unset: the worker then refuses webhook sends as not configured. */
+  webhook?: { url: string; secret: string };
+  slack?: { url: string };
+  /** HTTP timeout of every channel call (Twilio, webhook, Slack). */
+  timeoutMs: number;
+}
+
+/** The ingest API's write key when API_WRITE_KEYS is unset: for local development only (printed by `npm start`). */
+export const DEV_WRITE_KEY = 'oj_dev_write_key_local_only';
+
+export interface ApiConfig {
+  port: number;
+  host: string;
+  /** Plain keys as configured; the API keeps only their SHA-256 hashes. */
+  writeKeys: string[];
+  /** True when API_WRITE_KEYS is unset and only DEV_WRITE_KEY is accepted. */
+  usesDevKey: boolean;
+  /** Token bucket per write key, in events: refills at perSecond, holds at most burst. */
+  rateLimit: { perSecond: number; burst: number };
+  temporalTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -45,10 +132,18 @@ export class ConfigError extends Error {}
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = ConfigSchema.safeParse(env);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`);
+    // Never echo secrets (write keys, API keys, passwords) into logs.
+    const shown = (name: string) => (/KEY|PASS|SECRET|TOKEN|WEBHOOK_URL/.test(name) ? '(value hidden)' : `(got ${JSON.stringify(env[name])})`);
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} ${shown(String(i.path[0]))}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}\nFix these environment variables (see README "Configuration").`);
   }
   const e = parsed.data;
+  if (e.PUBLIC_URL && !isLoopbackUrl(e.PUBLIC_URL) && e.PREFERENCES_SECRET === DEV_PREFERENCES_SECRET) {
+    throw new ConfigError('invalid configuration:\n  PREFERENCES_SECRET: required when PUBLIC_URL is not a local address (with the development value anyone could forge unsubscribe and preference links)\nFix these environment variables (see README "Channels").');
+  }
+  if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) {
+    throw new ConfigError('invalid configuration:\n  WEBHOOK_SECRET: required when WEBHOOK_URL is set (webhooks are always signed)\nFix these environment variables (see README "Channels").');
+  }
   const [qs, qe] = e.QUIET_HOURS === 'off' ? [] : e.QUIET_HOURS.split('-');
   return {
     temporal: {
@@ -61,14 +156,57 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       uiPort: e.TEMPORAL_UI_PORT,
     },
     dataDir: e.OMNIJOURNEY_DATA_DIR,
+    workerMetricsPort: e.WORKER_METRICS_PORT,
+    api: {
+      port: e.API_PORT,
+      host: e.API_HOST,
+      writeKeys: e.API_WRITE_KEYS ?? [DEV_WRITE_KEY],
+      usesDevKey: !e.API_WRITE_KEYS,
+      rateLimit: { perSecond: e.API_RATE_LIMIT, burst: e.API_RATE_BURST ?? Math.max(Math.ceil(e.API_RATE_LIMIT), 100) },
+      temporalTimeoutMs: e.API_TEMPORAL_TIMEOUT_MS,
+    },
     smtp: { host: e.SMTP_HOST, port: e.SMTP_PORT, secure: e.SMTP_SECURE, user: e.SMTP_USER, pass: e.SMTP_PASS, from: e.EMAIL_FROM, inboxPort: e.MAILDEV_WEB_PORT },
     engine: {
       ...DEFAULT_ENGINE_CONFIG,
       policy: {
-        caps: { perDay: e.CAP_PER_DAY, perWeek: e.CAP_PER_WEEK },
+        caps: {
+          perDay: e.CAP_PER_DAY,
+          perWeek: e.CAP_PER_WEEK,
+          channels: {
+            ...(e.CAP_EMAIL_PER_DAY !== undefined || e.CAP_EMAIL_PER_WEEK !== undefined ? { email: { perDay: e.CAP_EMAIL_PER_DAY, perWeek: e.CAP_EMAIL_PER_WEEK } } : {}),
+            ...(e.CAP_SMS_PER_DAY !== undefined || e.CAP_SMS_PER_WEEK !== undefined ? { sms: { perDay: e.CAP_SMS_PER_DAY, perWeek: e.CAP_SMS_PER_WEEK } } : {}),
+          },
+        },
         quietHours: qs && qe ? { start: qs, end: qe } : null,
       },
+      lookupSecret: e.PHONE_LOOKUP_SECRET,
     },
+    publicUrl: (e.PUBLIC_URL ?? `http://127.0.0.1:${e.API_PORT}`).replace(/\/+$/, ''),
+    channels: channelsConfig(e),
+  };
+}
+
+function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
+}
+
+function channelsConfig(e: z.infer<typeof ConfigSchema>): ChannelsConfig {
+  const prism = `http://127.0.0.1:${e.PRISM_PORT}`;
+  const base = e.TWILIO_API_BASE_URL;
+  const apiBaseUrl = base === undefined ? prism : base === 'twilio' || base === '' ? undefined : base.replace(/\/+$/, '');
+  let usesPrism = false;
+  if (apiBaseUrl) {
+    const u = new URL(apiBaseUrl);
+    usesPrism = (u.hostname === '127.0.0.1' || u.hostname === 'localhost') && Number(u.port || 80) === e.PRISM_PORT;
+  }
+  return {
+    preferencesSecret: e.PREFERENCES_SECRET,
+    usesDevPreferencesSecret: e.PREFERENCES_SECRET === DEV_PREFERENCES_SECRET,
+    sms: { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN, from: e.TWILIO_FROM, apiBaseUrl, prismPort: e.PRISM_PORT, usesPrism },
+    webhook: e.WEBHOOK_URL && e.WEBHOOK_SECRET ? { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET } : undefined,
+    slack: e.SLACK_WEBHOOK_URL ? { url: e.SLACK_WEBHOOK_URL } : undefined,
+    timeoutMs: e.CHANNEL_TIMEOUT_MS,
   };
 }
 

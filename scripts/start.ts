@@ -1,11 +1,12 @@
 // `npm start`: the whole engine on one machine. Starts and supervises the Temporal dev server (SQLite
-// file under the data folder, web UI), a local SMTP server with a web inbox (MailDev) and the worker;
+// file under the data folder, web UI), a local SMTP server with a web inbox (MailDev), the worker and the
+// HTTP ingest API;
 // prints where each is, prefixes their logs, and stops them all on Ctrl-C.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
-import { ConfigError, loadConfig, temporalAddress } from '../config/config';
+import { ConfigError, DEV_WRITE_KEY, loadConfig, temporalAddress } from '../config/config';
 import { devServerSearchAttributeArgs } from '../worker/searchAttributes';
 
 const root = resolve(__dirname, '..');
@@ -13,16 +14,16 @@ const children: Array<{ name: string; proc: ChildProcess }> = [];
 let stopping = false;
 
 const colors = ['\x1b[36m', '\x1b[35m', '\x1b[33m', '\x1b[32m', '\x1b[34m'];
-function prefixed(name: string, i: number, chunk: Buffer, stream: NodeJS.WriteStream): void {
+function prefixed(name: string, i: number, chunk: Buffer, stream: NodeJS.WriteStream, keep: (line: string) => boolean = () => true): void {
   const tag = process.stdout.isTTY ? `${colors[i % colors.length]}${name.padEnd(8)}\x1b[0m` : name.padEnd(8);
-  for (const line of chunk.toString().split('\n')) if (line.trim()) stream.write(`${tag} │ ${line}\n`);
+  for (const line of chunk.toString().split('\n')) if (line.trim() && keep(line)) stream.write(`${tag} │ ${line}\n`);
 }
 
-function startChild(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+function startChild(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, keep?: (line: string) => boolean): ChildProcess {
   const i = children.length;
   const proc = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stdout?.on('data', (c: Buffer) => prefixed(name, i, c, process.stdout));
-  proc.stderr?.on('data', (c: Buffer) => prefixed(name, i, c, process.stderr));
+  proc.stdout?.on('data', (c: Buffer) => prefixed(name, i, c, process.stdout, keep));
+  proc.stderr?.on('data', (c: Buffer) => prefixed(name, i, c, process.stderr, keep));
   proc.on('exit', (code, signal) => {
     if (stopping) return;
     console.error(`\n${name} exited (${signal ?? code}). Stopping everything; fix the error above and run npm start again.`);
@@ -104,7 +105,25 @@ async function main(): Promise<void> {
     await waitForPort('MailDev', config.smtp.port, 30_000);
   }
 
+  // Twilio's API mocked from its OpenAPI spec: SMS go through the real twilio client to Prism (README "Channels").
+  const sms = config.channels.sms;
+  if (sms.usesPrism) {
+    await requireFree('Prism (the Twilio mock)', sms.prismPort, 'PRISM_PORT');
+    startChild('prism', bin('prism'), ['mock', '-h', '127.0.0.1', '-p', String(sms.prismPort), join('vendor', 'twilio-oai', 'twilio_api_v2010.json')], { FORCE_COLOR: '0' },
+      // Not the few hundred routes Prism lists at start-up; requests and errors stay.
+      (line) => !/\[CLI\].*info\s+(GET|POST|PUT|DELETE|PATCH)\s+http/.test(line));
+    console.log('starting Prism, the Twilio mock (reading the API spec takes a few seconds)…');
+    await waitForPort('Prism', sms.prismPort, 60_000);
+  }
+
   startChild('worker', bin('tsx'), [join('worker', 'main.ts')]);
+
+  // The HTTP ingest API (api/main.ts). Its port is checked on 127.0.0.1 when it listens there.
+  const apiLocal = ['127.0.0.1', 'localhost', '0.0.0.0', '::'].includes(config.api.host);
+  const apiUrl = `http://${apiLocal ? '127.0.0.1' : config.api.host}:${config.api.port}`;
+  if (apiLocal) await requireFree('the ingest API', config.api.port, 'API_PORT');
+  startChild('api', bin('tsx'), [join('api', 'main.ts')]);
+  if (apiLocal) await waitForPort('the ingest API', config.api.port, 30_000);
 
   const lines = [
     '',
@@ -113,10 +132,21 @@ async function main(): Promise<void> {
       ? `  Temporal        ${temporalAddress(config)} (namespace ${config.temporal.namespace})`
       : `  Temporal UI     http://localhost:${config.temporal.uiPort}   (server ${temporalAddress(config)})`,
     smtpIsLocal ? `  Email inbox     http://localhost:${config.smtp.inboxPort}   (SMTP 127.0.0.1:${config.smtp.port})` : `  SMTP relay      ${config.smtp.host}:${config.smtp.port}`,
+    sms.usesPrism
+      ? `  SMS (Twilio)    Prism mock on http://127.0.0.1:${sms.prismPort}   (requests in the "prism" log lines; nothing is texted)`
+      : `  SMS (Twilio)    ${sms.apiBaseUrl ?? 'https://api.twilio.com'}   (from ${sms.from})`,
+    `  Webhook         ${config.channels.webhook ? new URL(config.channels.webhook.url).origin : 'not configured (WEBHOOK_URL)'}`,
+    `  Slack           ${config.channels.slack ? 'incoming webhook configured' : 'not configured (SLACK_WEBHOOK_URL)'}`,
+    `  Ingest API      ${apiUrl}   (write key ${config.api.usesDevKey ? `${DEV_WRITE_KEY}, for local use only` : 'one of API_WRITE_KEYS'}; docs ${apiUrl}/openapi.json)`,
+    ...(config.channels.usesDevPreferencesSecret ? ['  Note            unsubscribe links are signed with the development PREFERENCES_SECRET'] : []),
     '',
     'Send a sample event (in another terminal):',
     '  npx omnijourney identify ada --traits \'{"email":"ada@example.com","firstName":"Ada"}\'',
     '  npx omnijourney event ada user.signed_up --properties \'{"plan":"pro"}\'',
+    '',
+    'or over HTTP, through the ingest API:',
+    `  curl -u ${config.api.usesDevKey ? DEV_WRITE_KEY : '$WRITE_KEY'}: -H 'content-type: application/json' ${apiUrl}/v1/track \\`,
+    '    -d \'{"userId":"ada","event":"user.signed_up","properties":{"plan":"pro"},"messageId":"ada-signup-1"}\'',
     '',
     'Ctrl-C stops everything; state survives in the data folder.',
     '',

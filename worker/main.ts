@@ -8,8 +8,12 @@ import { createEngineWorker } from './createWorker';
 import { registerSearchAttributes } from './searchAttributes';
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
   const config = loadConfig();
+  Runtime.install({
+    logger: new DefaultLogger('WARN'),
+    // Temporal's worker metrics plus the engine's own (omnijourney_deliveries by journey, channel, status, reason).
+    ...(config.workerMetricsPort ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.workerMetricsPort}`, countersTotalSuffix: true } } } } : {}),
+  });
   if (config.temporal.address) {
     // A cluster of the user's: make sure the engine's search attributes exist (needs operator rights).
     const client = await connectClient(config);

@@ -17,6 +17,7 @@ import {
   startChild,
   workflowInfo,
   log,
+  metricMeter,
 } from '@temporalio/workflow';
 import type { DeliveryActivities } from '../activities/types';
 import { FailureTypes } from '../activities/types';
@@ -34,6 +35,7 @@ import {
   recordRejection,
   type CustomerState,
   type DeliveryRequest,
+  type LedgerEntry,
   type JourneyRun,
 } from './customerState';
 import { decide } from './deliveryPolicy';
@@ -89,6 +91,8 @@ type Work =
   | { kind: 'exit'; workflowId?: string; journey?: string; reason?: string };
 
 export async function customerWorkflow(input: CustomerInput): Promise<void> {
+  /** Every delivery decision, by journey, channel, status and reason (scraped from the worker's /metrics). */
+  const deliveries = metricMeter.createCounter('omnijourney_deliveries', 'messages', 'Delivery decisions of the customer workflows: sent, suppressed, deferred, failed');
   const config: EngineConfig = { ...DEFAULT_ENGINE_CONFIG, ...input.config };
   const state = input.state ?? initialState(input.customerId);
   const now = (): Date => new Date(Date.now() - config.clockOffsetMs);
@@ -257,16 +261,16 @@ export async function customerWorkflow(input: CustomerInput): Promise<void> {
     if (decision.kind === 'defer') {
       state.pending = state.pending.filter((p) => p.request.id !== request.id);
       state.pending.push({ request, notBefore: decision.until.toISOString(), reason: decision.reason, skip });
-      appendLedger(state, { ...base, status: 'deferred', reason: decision.reason, until: decision.until.toISOString(), detail: `until ${decision.until.toISOString()}` });
+      record({ ...base, status: 'deferred', reason: decision.reason, until: decision.until.toISOString(), detail: `until ${decision.until.toISOString()}` });
       return;
     }
     if (decision.kind === 'suppress') {
-      appendLedger(state, { ...base, status: 'suppressed', reason: decision.reason, detail: decision.detail });
+      record({ ...base, status: 'suppressed', reason: decision.reason, detail: decision.detail });
       await replyToJourney(request, { status: 'suppressed', reason: decision.reason });
       return;
     }
     const { channel, to } = decision;
-    appendLedger(state, { ...base, channel, to, status: 'sending' });
+    record({ ...base, channel, to, status: 'sending' });
     inFlight += 1;
     try {
       const out = await deliver({
@@ -279,14 +283,14 @@ export async function customerWorkflow(input: CustomerInput): Promise<void> {
         topic: request.topic,
         vars: { customer: { id: state.customerId }, traits: state.traits, data: request.data, journey: request.journey },
       });
-      appendLedger(state, { ...base, at: now().toISOString(), channel, to, status: 'sent', subject: out.subject, providerId: out.providerId });
+      record({ ...base, at: now().toISOString(), channel, to, status: 'sent', subject: out.subject, providerId: out.providerId });
       await replyToJourney(request, { status: 'sent', channel });
     } catch (err) {
       const cause = err instanceof Error && 'cause' in err ? (err.cause as Error | undefined) : undefined;
       const type = cause instanceof ApplicationFailure ? cause.type : undefined;
       const message = cause?.message ?? String(err);
       if (type === FailureTypes.RecipientUnsubscribed) applyConsent(state, { channel, granted: false, source: 'provider-unsubscribed' }, now());
-      appendLedger(state, { ...base, at: now().toISOString(), channel, to, status: 'failed', reason: type ?? 'provider-error', detail: message });
+      record({ ...base, at: now().toISOString(), channel, to, status: 'failed', reason: type ?? 'provider-error', detail: message });
       const remaining = request.channels.filter((c) => c !== channel && !skip.includes(c));
       if (remaining.length > 0) {
         // Fallback: a permanent failure on one channel moves to the next, with a fresh idempotency key.
@@ -308,6 +312,12 @@ export async function customerWorkflow(input: CustomerInput): Promise<void> {
     if (state.pending.length === 0) return undefined;
     const earliest = Math.min(...state.pending.map((p) => Date.parse(p.notBefore)));
     return Math.max(0, earliest - now().getTime());
+  }
+
+  /** Appends to the ledger and counts the outcome in the worker's metrics. */
+  function record(entry: LedgerEntry): void {
+    appendLedger(state, entry);
+    if (entry.status !== 'sending') deliveries.add(1, { journey: entry.journey, channel: entry.channel ?? 'none', status: entry.status, reason: entry.reason ?? 'none' });
   }
 
   /** What an operator sees in the UI's "current details": running journeys, held messages and why. */

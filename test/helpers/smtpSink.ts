@@ -72,9 +72,13 @@ export async function startSmtpSink(port = 0): Promise<SmtpSink> {
   };
 }
 
+/** What the test activities put in preference and unsubscribe links (verify tokens with this secret). */
+export const TEST_PUBLIC_URL = 'https://journeys.acme.test';
+export const TEST_PREFERENCES_SECRET = 'test-preferences-secret-0123456789';
+
 /** The real delivery activities (email only), sending through nodemailer to this sink. */
 export function emailActivitiesFor(sink: SmtpSink, from = 'Acme <hello@acme.test>'): DeliveryActivities {
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port: sink.port, secure: false, ignoreTLS: true });
-  const email = createEmailActivities({ transport, from, renderer: createRenderer() });
+  const email = createEmailActivities({ transport, from, renderer: createRenderer(), publicUrl: TEST_PUBLIC_URL, preferencesSecret: TEST_PREFERENCES_SECRET });
   return createDeliveryActivities({ email: email.sendEmail });
 }
