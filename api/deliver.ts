@@ -1,0 +1,108 @@
+// Hands a request's events to Temporal (client/events.ts sendEvent: signal-with-start) and resolves only
+// when Temporal has every one of them. Events of one customer go in order, one after the other; customers
+// go in parallel, a few at a time. The whole request has one deadline: past it, or when Temporal is
+// unreachable, it fails with 503 and the request's messageIds, so that the client retries with the same
+// ones (the customer workflow counts a repeated messageId once).
+import type { Client } from '@temporalio/client';
+import { isGrpcServiceError } from '@temporalio/client';
+import { sendEvent as defaultSendEvent } from '../client/events';
+import type { CustomerEvent } from '../sdk/events';
+import type { EngineConfig } from '../workflows/engineConfig';
+import { DeadlineError, withDeadline } from './deadline';
+import { ApiError } from './errors';
+
+export interface DeliverOptions {
+  client: Client;
+  taskQueue: string;
+  engine?: Partial<EngineConfig>;
+  /** Deadline of a whole request, in ms. */
+  timeoutMs: number;
+  /** Customers sent to in parallel per request. */
+  concurrency?: number;
+  /** Seconds for the Retry-After header of a 503. */
+  retryAfterSeconds?: number;
+  sendEvent?: typeof defaultSendEvent;
+}
+
+export type Deliver = (events: CustomerEvent[]) => Promise<void>;
+
+/** gRPC status codes (stable, from the gRPC spec) that mean "not now" rather than "never": retry. */
+const TRANSIENT = new Set<number>([
+  1, // CANCELLED
+  2, // UNKNOWN
+  4, // DEADLINE_EXCEEDED
+  8, // RESOURCE_EXHAUSTED
+  10, // ABORTED
+  13, // INTERNAL
+  14, // UNAVAILABLE
+]);
+
+/** The gRPC status code anywhere in the cause chain (the client wraps gRPC errors in ServiceError). */
+export function grpcCode(err: unknown): number | undefined {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (isGrpcServiceError(e)) return e.code;
+  }
+  return undefined;
+}
+
+export function isTransient(err: unknown): boolean {
+  if (err instanceof DeadlineError) return true;
+  const code = grpcCode(err);
+  return code !== undefined && TRANSIENT.has(code);
+}
+
+/** Groups by customer, keeping each customer's events in request order. */
+export function byCustomer(events: CustomerEvent[]): CustomerEvent[][] {
+  const groups = new Map<string, CustomerEvent[]>();
+  for (const e of events) {
+    const g = groups.get(e.customerId);
+    if (g) g.push(e);
+    else groups.set(e.customerId, [e]);
+  }
+  return [...groups.values()];
+}
+
+export function createDeliver(options: DeliverOptions): Deliver {
+  const send = options.sendEvent ?? defaultSendEvent;
+  const concurrency = options.concurrency ?? 8;
+  const retryAfter = String(options.retryAfterSeconds ?? 5);
+  const sendOptions = { taskQueue: options.taskQueue, engine: options.engine };
+
+  return async (events) => {
+    const deadline = Date.now() + options.timeoutMs;
+    const groups = byCustomer(events);
+    let next = 0;
+    let failure: unknown;
+    const lane = async (): Promise<void> => {
+      while (failure === undefined && next < groups.length) {
+        const group = groups[next++];
+        for (const event of group) {
+          if (failure !== undefined) return;
+          if (Date.now() >= deadline) throw new DeadlineError();
+          await withDeadline(options.client, deadline, () => send(options.client, event, sendOptions));
+        }
+      }
+    };
+    const lanes = Array.from({ length: Math.min(concurrency, groups.length) }, () =>
+      lane().catch((err: unknown) => {
+        failure ??= err;
+      }),
+    );
+    await Promise.all(lanes);
+    if (failure === undefined) return;
+    const messageIds = events.map((e) => e.messageId);
+    if (isTransient(failure)) {
+      throw new ApiError(
+        503,
+        'temporal_unavailable',
+        `Temporal is unreachable or did not confirm the event(s) within ${options.timeoutMs} ms (${(failure as Error).message}); nothing is acknowledged, retry with the same messageIds`,
+        [],
+        { 'retry-after': retryAfter },
+        { messageIds },
+      );
+    }
+    throw Object.assign(new ApiError(500, 'internal_error', `Temporal rejected the event(s): ${(failure as Error).message}; nothing is acknowledged`, [], {}, { messageIds }), {
+      cause: failure,
+    });
+  };
+}

@@ -1,0 +1,46 @@
+// `npm start` runs this as the ingest API process (`tsx api/main.ts`); in production run it behind a load
+// balancer, as many as needed. It starts even while Temporal is unreachable: ingest then answers 503 and
+// /healthz reports it, until Temporal is back.
+import { Client, Connection } from '@temporalio/client';
+import { ConfigError, DEV_WRITE_KEY, loadConfig, temporalAddress } from '../config/config';
+import { connectionOptions } from '../worker/connect';
+import { buildServer } from './server';
+
+const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || host.startsWith('127.');
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (config.api.usesDevKey && !isLoopback(config.api.host)) {
+    throw new ConfigError(`API_HOST is ${config.api.host} but API_WRITE_KEYS is unset: the development write key is for 127.0.0.1 only. Set API_WRITE_KEYS to your own keys.`);
+  }
+  // Lazy: no call is made until the first request, so the API is up (and says 503) while Temporal is not.
+  const connection = Connection.lazy(connectionOptions(config));
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const app = buildServer({
+    client,
+    taskQueue: config.temporal.taskQueue,
+    api: config.api,
+    engine: config.engine,
+    logger: { level: 'warn' },
+  });
+  let closing = false;
+  const close = async (): Promise<void> => {
+    if (closing) return;
+    closing = true;
+    await app.close();
+    await connection.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void close());
+  process.on('SIGTERM', () => void close());
+  await app.listen({ port: config.api.port, host: config.api.host });
+  const shownHost = config.api.host.includes(':') ? `[${config.api.host}]` : config.api.host;
+  console.log(`ingest API on http://${shownHost}:${config.api.port} → Temporal ${temporalAddress(config)}, task queue "${config.temporal.taskQueue}"`);
+  if (config.api.usesDevKey) console.log(`using the development write key "${DEV_WRITE_KEY}" (set API_WRITE_KEYS in production)`);
+  else console.log(`${config.api.writeKeys.length} write key(s) configured`);
+}
+
+main().catch((err) => {
+  console.error(`ingest API stopped: ${err instanceof ConfigError ? err.message : (err as Error).message}`);
+  process.exit(1);
+});

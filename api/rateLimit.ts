@@ -1,0 +1,40 @@
+// A token bucket per write key, counted in events: it refills at `perSecond` and holds at most `burst`.
+// A request takes as many tokens as it has events, all or nothing (a request larger than the bucket
+// passes only when the bucket is full, leaving it in debt). Keys are the configured write keys'
+// ids, so the number of buckets is bounded.
+
+export interface RateLimitOptions {
+  perSecond: number;
+  burst: number;
+  /** Milliseconds; injectable for tests. */
+  now?: () => number;
+}
+
+export type TakeResult = { ok: true } | { ok: false; retryAfterSeconds: number };
+
+export class TokenBuckets {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: RateLimitOptions) {
+    if (!(options.perSecond > 0) || !(options.burst >= 1)) throw new Error('rate limit needs perSecond > 0 and burst >= 1');
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Takes `cost` tokens from `key`'s bucket, or says how long until they would be there. */
+  take(key: string, cost: number): TakeResult {
+    const { perSecond, burst } = this.options;
+    const now = this.now();
+    const b = this.buckets.get(key) ?? { tokens: burst, at: now };
+    b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * perSecond);
+    b.at = now;
+    this.buckets.set(key, b);
+    // A request bigger than the bucket passes when the bucket is full, and leaves it in debt.
+    if (cost <= b.tokens || (cost > burst && b.tokens >= burst)) {
+      b.tokens -= cost;
+      return { ok: true };
+    }
+    const missing = Math.min(cost, burst) - b.tokens;
+    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(missing / perSecond)) };
+  }
+}

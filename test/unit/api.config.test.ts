@@ -1,0 +1,26 @@
+// The ingest API's settings in config/config.ts.
+import { DEV_WRITE_KEY, loadConfig } from '../../config/config';
+
+test('defaults: 127.0.0.1:3000, the development key, 1000 events/s', () => {
+  expect(loadConfig({}).api).toEqual({
+    port: 3000,
+    host: '127.0.0.1',
+    writeKeys: [DEV_WRITE_KEY],
+    usesDevKey: true,
+    rateLimit: { perSecond: 1000, burst: 1000 },
+    temporalTimeoutMs: 5000,
+  });
+});
+
+test('keys are a comma list; a low rate still lets a full batch through', () => {
+  const api = loadConfig({ API_WRITE_KEYS: ' wk_aaaaaaaaaaaaaaaa , wk_bbbbbbbbbbbbbbbb,', API_RATE_LIMIT: '5', API_PORT: '8080', API_HOST: '0.0.0.0' }).api;
+  expect(api).toMatchObject({ port: 8080, host: '0.0.0.0', writeKeys: ['wk_aaaaaaaaaaaaaaaa', 'wk_bbbbbbbbbbbbbbbb'], usesDevKey: false, rateLimit: { perSecond: 5, burst: 100 } });
+  expect(loadConfig({ API_RATE_LIMIT: '5', API_RATE_BURST: '10' }).api.rateLimit).toEqual({ perSecond: 5, burst: 10 });
+});
+
+test('a bad key list is refused without echoing the keys', () => {
+  expect(() => loadConfig({ API_WRITE_KEYS: 'short-secret' })).toThrow(/API_WRITE_KEYS\.0: each write key needs at least 16 characters \(value hidden\)/);
+  expect(() => loadConfig({ API_WRITE_KEYS: 'short-secret' })).not.toThrow(/short-secret/);
+  expect(() => loadConfig({ API_WRITE_KEYS: ' , ' })).toThrow(/API_WRITE_KEYS: expected at least one write key/);
+  expect(() => loadConfig({ API_RATE_LIMIT: '0' })).toThrow(/API_RATE_LIMIT/);
+});
