@@ -194,7 +194,9 @@ function isLoopbackUrl(url: string): boolean {
 function channelsConfig(e: z.infer<typeof ConfigSchema>): ChannelsConfig {
   const prism = `http://127.0.0.1:${e.PRISM_PORT}`;
   const base = e.TWILIO_API_BASE_URL;
-  const apiBaseUrl = base === undefined ? prism : base === 'twilio' || base === '' ? undefined : base.replace(/\/+$/, '');
+  // Unset: the local Prism mock while the account is the dev placeholder; real credentials mean real Twilio.
+  const real = e.TWILIO_ACCOUNT_SID !== DEV_TWILIO_ACCOUNT_SID;
+  const apiBaseUrl = base === undefined ? (real ? undefined : prism) : base === 'twilio' || base === '' ? undefined : base.replace(/\/+$/, '');
   let usesPrism = false;
   if (apiBaseUrl) {
     const u = new URL(apiBaseUrl);

@@ -87,3 +87,10 @@ test('the worker wires a sender per configured channel; an unconfigured one is r
     deliver({ idempotencyKey: 'k', customerId: 'c', journey: 'j', channel: 'slack', to: 'slack', template: 'j/t', topic: 'transactional', vars: { customer: { id: 'c' }, traits: {}, data: {}, journey: 'j' } }),
   ).rejects.toMatchObject({ type: 'PermanentDeliveryFailure', message: 'channel "slack" is not configured on this worker' });
 });
+
+test('real Twilio credentials without TWILIO_API_BASE_URL go to the real API, not the local mock', () => {
+  const c = loadConfig({ TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'real-token', TWILIO_FROM: '+14155550100' });
+  expect(c.channels.sms.apiBaseUrl).toBeUndefined();
+  expect(c.channels.sms.usesPrism).toBe(false);
+  expect(loadConfig({}).channels.sms.usesPrism).toBe(true);
+});
