@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { createDeliveryActivities, type ChannelSender } from '../activities/delivery';
 import { createEmailActivities } from '../activities/email';
+import { createOutbox } from '../activities/outbox';
 import { createSlackActivities } from '../activities/slack';
 import { createSmsActivities, createTwilioClient } from '../activities/sms';
 import { createTemplateRenderer, type TemplateRenderer } from '../activities/templates';
@@ -55,5 +56,5 @@ export function createChannelSenders(config: Config, renderer: TemplateRenderer 
 }
 
 export function createWorkerActivities(config: Config, renderer = createRenderer()): DeliveryActivities {
-  return createDeliveryActivities(createChannelSenders(config, renderer));
+  return createDeliveryActivities(createChannelSenders(config, renderer), { outbox: createOutbox(join(config.dataDir, 'outbox')) });
 }

@@ -23,7 +23,12 @@ export function recipient(mail: ParsedMail): string | undefined {
   return mail.to && !Array.isArray(mail.to) ? mail.to.text : undefined;
 }
 
-export async function startSmtpSink(port = 0): Promise<SmtpSink> {
+export interface SmtpSinkOptions {
+  /** Delay before the server accepts each message (a slow relay), so sends are in flight for a while. */
+  acceptDelayMs?: number;
+}
+
+export async function startSmtpSink(port = 0, options: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const mails: ParsedMail[] = [];
   const waiters: Array<() => void> = [];
   const server = new SMTPServer({
@@ -32,7 +37,8 @@ export async function startSmtpSink(port = 0): Promise<SmtpSink> {
     logger: false,
     onData(stream, _session, callback) {
       simpleParser(stream)
-        .then((mail) => {
+        .then(async (mail) => {
+          if (options.acceptDelayMs) await new Promise((r) => setTimeout(r, options.acceptDelayMs));
           mails.push(mail);
           waiters.splice(0).forEach((w) => w());
           callback();
