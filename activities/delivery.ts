@@ -60,9 +60,14 @@ export interface CapturedMessage {
 
 /** For `simulate` and template preview: render for real, capture instead of sending. */
 export function createCaptureActivities(renderer: TemplateRenderer, sink: CapturedMessage[]): DeliveryActivities {
+  // Links as a real mail would carry them, to a placeholder host (nothing is sent, nothing to sign for).
+  const links = (customerId: string) => ({
+    preferences: `https://preferences.example/preferences/${encodeURIComponent(customerId)}`,
+    unsubscribe: `https://preferences.example/unsubscribe/${encodeURIComponent(customerId)}`,
+  });
   return {
     async deliver(input) {
-      const m = await renderer.render(input.template, input.channel, input.vars);
+      const m = await renderer.render(input.template, input.channel, { ...input.vars, links: links(input.customerId) });
       sink.push({ idempotencyKey: input.idempotencyKey, customerId: input.customerId, channel: input.channel, to: input.to, template: input.template, subject: m.subject, text: m.text });
       return { providerId: `captured:${input.idempotencyKey}`, subject: m.subject };
     },
