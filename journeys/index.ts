@@ -4,9 +4,13 @@ import abandonedCart from './abandonedCart';
 import giftOrSelf from './giftOrSelf';
 import petCondolence from './petCondolence';
 import petLifecycle from './petLifecycle';
+import replenishment from './replenishment';
+import travelIntent from './travelIntent';
+import travelPreTrip from './travelPreTrip';
+import warranty from './warranty';
 import welcome from './welcome';
 
-export const journeys: AnyJourney[] = [welcome, abandonedCart, petLifecycle, petCondolence, giftOrSelf] as unknown as AnyJourney[];
+export const journeys: AnyJourney[] = [welcome, abandonedCart, petLifecycle, petCondolence, giftOrSelf, replenishment, warranty, travelIntent, travelPreTrip] as unknown as AnyJourney[];
 
 export function getJourney(name: string): AnyJourney | undefined {
   return journeys.find((j) => j.name === name);
