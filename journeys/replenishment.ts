@@ -14,12 +14,9 @@
 //     for the others. Only consumable lines count, so a SKU is always tracked by exactly one run.
 //   - At the due date it sends the reminder for that SKU and moves on to the next one.
 //
-// `subscription.started {sku}` ends the run (exitOn with match) when the SKU is one of this order's
-// consumables and its reminder is not due yet: a subscriber is never told to "subscribe and save". A
-// subscription that comes after the reminder went out (the reminder worked) does not end the run, so
-// the order's other consumables still get theirs. The one case this cannot cover: a subscription to
-// one consumable BEFORE its reminder also ends the reminders of the order's other consumables, because
-// an exit ends a whole run and a run cannot wait for two event names at once.
+// `subscription.started {sku}` for a SKU still pending here drops that SKU: a subscriber is never told to
+// "subscribe and save". The same wait watches both event names, so the order's other consumables still
+// get their reminders, and the run ends when nothing is left.
 //
 // Orders with no consumable items start nothing (trigger.when). An order.completed without `items`
 // (some systems send only orderId and cartId) is accepted as an empty order, not recorded as a
@@ -101,15 +98,6 @@ export default defineJourney({
   },
   // An order completes once; a re-sent event for the same order must not schedule a second reminder.
   reentry: 'never',
-  exitOn: [
-    {
-      event: 'subscription.started',
-      match: (e, entry) => {
-        const pending = consumablesOf(entry.properties, Date.parse(entry.receivedAt)).find((c) => c.sku === e.properties.sku);
-        return pending !== undefined && Date.parse(e.receivedAt) < pending.due;
-      },
-    },
-  ],
   async run(j) {
     const order = j.entry.properties;
     const orderedOn = localDate(j.entry.receivedAt, j.timezone());
@@ -121,10 +109,19 @@ export default defineJourney({
       if (wait > 0) {
         j.step('supply-running-down');
         const skus = new Set(pending.map((c) => c.sku));
-        const newer = await j.waitFor('order.completed', {
+        const newer = await j.waitFor(['order.completed', 'subscription.started'], {
           within: wait,
-          match: (e) => e.properties.orderId !== order.orderId && consumableSkus(e).some((s) => skus.has(s)),
+          match: (e) =>
+            e.name === 'subscription.started'
+              ? typeof e.properties.sku === 'string' && skus.has(e.properties.sku)
+              : e.properties.orderId !== order.orderId && consumableSkus(e).some((s) => skus.has(s)),
         });
+        if (newer?.name === 'subscription.started') {
+          // Subscribed: no "subscribe and save" for this SKU; the others carry on.
+          j.step(`subscribed:${String(newer.properties.sku)}`);
+          pending = pending.filter((c) => c.sku !== newer.properties.sku);
+          continue;
+        }
         if (newer) {
           // Restocked: the newer order's run owns these SKUs now.
           const restocked = new Set(consumableSkus(newer));

@@ -59,8 +59,9 @@ export interface JourneyContext<P = Properties> {
   /** Sleeps until a date (ISO date, YYYY-MM-DD, or Date), optionally offset and at a local time of day.
    *  Resolves true after waiting, false at once when that moment has already passed. */
   sleepUntil(date: Date | string, options?: SleepUntilOptions): Promise<boolean>;
-  /** Waits for the next event of that name (after this call) or returns null when `within` elapses. */
-  waitFor(event: string, options: WaitForOptions): Promise<JourneyEvent | null>;
+  /** Waits for the next event of that name — or of any of the names — arriving after this call, or returns
+   *  null when `within` elapses. */
+  waitFor(event: string | string[], options: WaitForOptions): Promise<JourneyEvent | null>;
   /** Sends through the delivery pipeline; a list of channels is an ordered fallback. */
   send(channel: Channel | Channel[], template: string, data?: Properties, options?: SendOptions): Promise<SendResult>;
   /** Deterministic per customer and split name; recorded on the timeline. */

@@ -107,7 +107,7 @@ export async function testJourney<S extends z.ZodType>(def: JourneyDefinition<S>
   const exits = (def.exitOn ?? []).map(matcherOf);
 
   /** Moves the clock to `to`, handling scripted events on the way; returns the awaited event if one came. */
-  function advance(to: number, wanted?: { name: string; match?: (e: JourneyEvent) => boolean }): JourneyEvent | null {
+  function advance(to: number, wanted?: { names: string[]; match?: (e: JourneyEvent) => boolean }): JourneyEvent | null {
     if (to > limit) throw new Error(`testJourney: ${def.name} still running at ${iso(to)}; raise maxDuration or check for an endless loop`);
     while (cursor < script.length && script[cursor].at <= to) {
       const { at, event } = script[cursor++];
@@ -124,7 +124,7 @@ export async function testJourney<S extends z.ZodType>(def: JourneyDefinition<S>
       }
       const exit = exits.find((m) => m.event === e.name && (!m.match || m.match(e, entry)));
       if (exit) throw new Ended('exited', e.name);
-      if (wanted && e.name === wanted.name && (!wanted.match || wanted.match(e))) return e;
+      if (wanted && wanted.names.includes(e.name) && (!wanted.match || wanted.match(e))) return e;
     }
     now = Math.max(now, to);
     return null;
@@ -148,7 +148,7 @@ export async function testJourney<S extends z.ZodType>(def: JourneyDefinition<S>
       return true;
     },
     async waitFor(name, { within, match }) {
-      return advance(now + toMs(within), { name, match });
+      return advance(now + toMs(within), { names: Array.isArray(name) ? name : [name], match });
     },
     async send(channel, template, data = {}, opts = {}) {
       const channels = Array.isArray(channel) ? channel : [channel];

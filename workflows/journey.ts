@@ -146,8 +146,9 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyStatu
     async waitFor(name, { within, match }) {
       const from = seq;
       const ms = toMs(within);
-      const find = () => events.find((e) => e.seq > from && e.name === name && (!match || match(e)));
-      const arrived = await waitUntil(new Date(now().getTime() + ms), () => condition(() => find() !== undefined, ms), `\`${name}\``);
+      const names = Array.isArray(name) ? name : [name];
+      const find = () => events.find((e) => e.seq > from && names.includes(e.name) && (!match || match(e)));
+      const arrived = await waitUntil(new Date(now().getTime() + ms), () => condition(() => find() !== undefined, ms), names.map((n) => `\`${n}\``).join(' or '));
       const event = arrived ? find() : undefined;
       if (!event) return null;
       const { seq: _seq, ...rest } = event;

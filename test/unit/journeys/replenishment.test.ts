@@ -62,10 +62,16 @@ test('only a newer order that has the SKU as a consumable stands a reminder down
   expect(r.messages[0]).toMatchObject({ at: '2026-01-29T09:00:00.000Z', data: { orderId: 'o-1', sku: 'coffee-1kg' } });
 });
 
-test('subscribing to the SKU before its reminder ends the run: nothing more is sent', async () => {
+test('subscribing to the SKU before its reminder drops it: nothing more is sent and the run ends', async () => {
   const r = await testJourney(replenishment, { entry: order('o-1', coffee), events: [{ at: '5 days', name: 'subscription.started', properties: { sku: 'coffee-1kg' } }] });
-  expect(r).toMatchObject({ outcome: 'exited', reason: 'subscription.started', messages: [] });
+  expect(r).toMatchObject({ outcome: 'completed', messages: [] });
   expect(r.endedAt).toBe('2026-01-10T09:00:00.000Z');
+  expect(r.steps.map((s) => s.step)).toContain('subscribed:coffee-1kg');
+});
+
+test('a subscription to one consumable keeps the reminders of the order\'s other consumables', async () => {
+  const r = await testJourney(replenishment, { entry: order('o-1', coffee, filters), events: [{ at: '2 days', name: 'subscription.started', properties: { sku: 'coffee-1kg' } }] });
+  expect(r.messages.map((m) => m.data.sku)).toEqual(['filter-3pk']);
 });
 
 test('a subscription after the reminder (it worked) or to another SKU does not cancel the order’s other reminders', async () => {
