@@ -24,7 +24,11 @@ export interface DeliverOptions {
   sendEvent?: typeof defaultSendEvent;
 }
 
-export type Deliver = (events: CustomerEvent[]) => Promise<void>;
+export type Deliver = ((events: CustomerEvent[]) => Promise<void>) & {
+  /** Waits (at most `maxMs`) for Temporal calls still running after their request answered 503, so a
+   *  shutdown does not close the connection under them. */
+  drain(maxMs: number): Promise<void>;
+};
 
 /** gRPC status codes (stable, from the gRPC spec) that mean "not now" rather than "never": retry. */
 const TRANSIENT = new Set<number>([
@@ -68,7 +72,17 @@ export function createDeliver(options: DeliverOptions): Deliver {
   const retryAfter = String(options.retryAfterSeconds ?? 5);
   const sendOptions = { taskQueue: options.taskQueue, engine: options.engine };
 
-  return async (events) => {
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    const settled = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    inFlight.add(settled);
+    void settled.then(() => inFlight.delete(settled));
+    return p;
+  };
+  const deliver = async (events: CustomerEvent[]): Promise<void> => {
     const deadline = Date.now() + options.timeoutMs;
     const groups = byCustomer(events);
     let next = 0;
@@ -79,7 +93,7 @@ export function createDeliver(options: DeliverOptions): Deliver {
         for (const event of group) {
           if (failure !== undefined) return;
           if (Date.now() >= deadline) throw new DeadlineError();
-          await withDeadline(options.client, deadline, () => send(options.client, event, sendOptions));
+          await withDeadline(options.client, deadline, () => track(send(options.client, event, sendOptions)));
         }
       }
     };
@@ -105,4 +119,10 @@ export function createDeliver(options: DeliverOptions): Deliver {
       cause: failure,
     });
   };
+  return Object.assign(deliver, {
+    async drain(maxMs: number) {
+      const cap = new Promise<void>((r) => setTimeout(r, maxMs).unref());
+      await Promise.race([Promise.all([...inFlight]), cap]);
+    },
+  });
 }

@@ -3,7 +3,10 @@
 // /healthz reports it, until Temporal is back.
 import { Client, Connection } from '@temporalio/client';
 import { ConfigError, DEV_WRITE_KEY, loadConfig, temporalAddress } from '../config/config';
+import { dataConverterFor, describePayloadKeys, resolvePayloadKeys } from '../privacy/keys';
+import { PayloadEncryptionCodec } from '../privacy/codec';
 import { connectionOptions } from '../worker/connect';
+import { customersConfig } from './customers';
 import { buildServer } from './server';
 
 const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || host.startsWith('127.');
@@ -14,14 +17,19 @@ async function main(): Promise<void> {
     throw new ConfigError(`API_HOST is ${config.api.host} but API_WRITE_KEYS is unset: the development write key is for 127.0.0.1 only. Set API_WRITE_KEYS to your own keys.`);
   }
   // Lazy: no call is made until the first request, so the API is up (and says 503) while Temporal is not.
+  // Payload encryption (README "Privacy"): the same keys as the worker; the API also serves them to the UI at /codec.
+  const keys = resolvePayloadKeys(config);
+  const codec = keys ? new PayloadEncryptionCodec(keys.keys) : undefined;
   const connection = Connection.lazy(connectionOptions(config));
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(codec) });
   const app = buildServer({
     client,
     taskQueue: config.temporal.taskQueue,
     api: config.api,
     engine: config.engine,
+    customers: customersConfig(config),
     logger: { level: 'warn' },
+    codec: codec && { codec, namespace: config.temporal.namespace, ...config.privacy.codec },
   });
   let closing = false;
   const close = async (): Promise<void> => {
@@ -38,6 +46,12 @@ async function main(): Promise<void> {
   console.log(`ingest API on http://${shownHost}:${config.api.port} → Temporal ${temporalAddress(config)}, task queue "${config.temporal.taskQueue}"`);
   if (config.api.usesDevKey) console.log(`using the development write key "${DEV_WRITE_KEY}" (set API_WRITE_KEYS in production)`);
   else console.log(`${config.api.writeKeys.length} write key(s) configured`);
+  console.log(`preference centre, one-click unsubscribe and Twilio webhooks at ${config.publicUrl} (PUBLIC_URL)`);
+  console.log(describePayloadKeys(keys));
+  if (codec) {
+    const access = config.privacy.codec.authTokens.length ? 'Authorization: Bearer <CODEC_AUTH_TOKEN>' : 'loopback callers only, no token';
+    console.log(`codec endpoint for the Temporal UI: http://${shownHost}:${config.api.port}/codec (${access}; browser origins ${config.privacy.codec.corsOrigins.join(', ')})`);
+  }
 }
 
 main().catch((err) => {

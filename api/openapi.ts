@@ -1,10 +1,12 @@
 // The OpenAPI 3.1 document of the ingest API, generated from the zod schemas (z.toJSONSchema), so the
 // documentation cannot drift from what the API validates.
 import { z } from 'zod';
+import { isValidTimeZone } from '../sdk/timezone';
 import {
   AcceptedResponse,
   BatchAcceptedResponse,
   BatchRequest,
+  Context,
   ErrorResponse,
   HealthResponse,
   IdentifyRequest,
@@ -14,12 +16,24 @@ import {
 
 type Json = Record<string, unknown>;
 
+/** The IANA names this server accepts as `context.timezone` (the zod schema checks with a refine, which JSON
+ *  Schema cannot express; without the list a client or a property-based tester cannot tell "Mars/Olympus"
+ *  from "Europe/London"). */
+function timeZoneNames(): string[] {
+  const names = new Set(['UTC', ...Intl.supportedValuesOf('timeZone')]);
+  return [...names].filter(isValidTimeZone).sort();
+}
+
+/** userId or anonymousId is required: a zod refine, which z.toJSONSchema leaves out. */
+const IDENTITY = { anyOf: [{ required: ['userId'] }, { required: ['anonymousId'] }] };
+
 function componentSchemas(): Record<string, Json> {
   const registry = z.registry<{ id: string }>();
   const named: Record<string, z.ZodType> = {
     TrackRequest,
     IdentifyRequest,
     BatchRequest,
+    Context,
     AcceptedResponse,
     BatchAcceptedResponse,
     Error: ErrorResponse,
@@ -31,7 +45,47 @@ function componentSchemas(): Record<string, Json> {
     delete s.$schema;
     delete s.$id;
   }
+  // What the refines check, as JSON Schema: the identity rule on every message, the timezone as a list.
+  Object.assign(schemas.TrackRequest, IDENTITY);
+  Object.assign(schemas.IdentifyRequest, IDENTITY);
+  const items = ((schemas.BatchRequest.properties as Record<string, Json>).batch.items as { oneOf: Json[] }).oneOf;
+  for (const message of items) Object.assign(message, IDENTITY);
+  const timezone = (schemas.Context.properties as Record<string, Json>).timezone;
+  timezone.enum = timeZoneNames();
+  delete timezone.maxLength;
+  for (const s of Object.values(schemas)) forbidProtoKeys(s);
+  schemas.JsonValue = JSON_VALUE;
   return schemas;
+}
+
+/** Any JSON value without a `__proto__` key at any depth: the values of properties, traits and unknown fields. */
+const JSON_VALUE: Json = {
+  description: 'Any JSON value. Objects may not have a `__proto__` key, at any depth (the body is refused as malformed).',
+  anyOf: [
+    { type: 'null' },
+    { type: 'boolean' },
+    { type: 'number' },
+    { type: 'string' },
+    { type: 'array', items: { $ref: '#/components/schemas/JsonValue' } },
+    { type: 'object', propertyNames: { type: 'string', not: { const: '__proto__' } }, additionalProperties: { $ref: '#/components/schemas/JsonValue' } },
+  ],
+};
+
+const isAnything = (v: unknown): boolean => !!v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0;
+
+/** The JSON parser refuses a body with a `__proto__` key anywhere (prototype poisoning → 400): say so on every
+ *  object of the schemas, and make "any value" (`{}`) the JsonValue that says the same for nested objects, so
+ *  the document does not promise what the API rejects. */
+function forbidProtoKeys(schema: unknown): void {
+  if (Array.isArray(schema)) return schema.forEach(forbidProtoKeys);
+  if (!schema || typeof schema !== 'object') return;
+  const s = schema as Json;
+  if (s.type === 'object' && s.additionalProperties !== false) {
+    s.propertyNames = { ...(s.propertyNames as Json | undefined), type: 'string', not: { const: '__proto__' } };
+    if (s.additionalProperties === undefined || isAnything(s.additionalProperties)) s.additionalProperties = { $ref: '#/components/schemas/JsonValue' };
+  }
+  if (s.type === 'array' && isAnything(s.items)) s.items = { $ref: '#/components/schemas/JsonValue' };
+  for (const [key, value] of Object.entries(s)) if (key !== 'propertyNames' && key !== 'enum') forbidProtoKeys(value);
 }
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
@@ -44,6 +98,7 @@ const errors = {
   '413': json('Error', `Over a size limit: ${LIMITS.eventBytes / 1024} KB per event, ${LIMITS.batchBytes / 1024} KB per batch body, ${LIMITS.batchEvents} events per batch. Nothing was accepted.`),
   '415': json('Error', 'Content-Type is not application/json.'),
   '429': { ...json('Error', 'Over the write key\'s rate (events per second). Nothing was accepted.'), headers: retryAfter },
+  '500': json('Error', 'Temporal refused for a reason that retrying does not fix (e.g. an unknown namespace). Nothing is acknowledged; `messageIds` lists the events.'),
   '503': {
     ...json('Error', 'Temporal did not confirm the events in time. Nothing is acknowledged: retry with the same messageIds (returned in `messageIds`).'),
     headers: retryAfter,

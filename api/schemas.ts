@@ -87,7 +87,7 @@ export const BatchAcceptedResponse = z.object({
 });
 
 export const ErrorResponse = z.object({
-  error: z.enum(['invalid_request', 'unauthorized', 'payload_too_large', 'unsupported_media_type', 'rate_limited', 'temporal_unavailable', 'not_found', 'internal_error']),
+  error: z.enum(['invalid_request', 'unauthorized', 'payload_too_large', 'unsupported_media_type', 'rate_limited', 'temporal_unavailable', 'not_found', 'method_not_allowed', 'internal_error']),
   message: z.string(),
   issues: z
     .array(z.object({ path: z.string().describe('Dotted path of the field, e.g. "batch.3.event"; "" is the whole body.'), message: z.string() }))

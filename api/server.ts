@@ -1,18 +1,24 @@
 // The ingest API as a Fastify instance, with everything it talks to injected (Temporal client, task
 // queue, settings), so tests run it against their own server. api/main.ts is the process around it.
 import type { Client } from '@temporalio/client';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { ApiConfig } from '../config/config';
 import type { EngineConfig } from '../workflows/engineConfig';
 import { createWriteKeys } from './auth';
+import { createCustomerAccess, type CustomersConfig } from './customers';
 import { createDeliver, type DeliverOptions } from './deliver';
 import { ApiError, errorHandler, sendError } from './errors';
 import { ApiMetrics } from './metrics';
 import { TokenBuckets } from './rateLimit';
+import { codecRoutes, type CodecRouteDeps } from './routes/codec';
 import { healthRoutes } from './routes/health';
 import { ingestRoutes } from './routes/ingest';
 import { metricsRoutes } from './routes/metrics';
 import { openApiRoutes } from './routes/openapi';
+import { preferenceRoutes } from './routes/preferences';
+import { twilioSmsRoutes } from './routes/twilioSms';
+import { twilioStatusRoutes } from './routes/twilioStatus';
+import { unsubscribeRoutes } from './routes/unsubscribe';
 import { LIMITS } from './schemas';
 
 export interface ServerDeps {
@@ -21,13 +27,20 @@ export interface ServerDeps {
   api: Pick<ApiConfig, 'writeKeys' | 'rateLimit' | 'temporalTimeoutMs'>;
   /** Passed to a customer workflow when an event starts it (delivery policy), as the CLI does. */
   engine?: Partial<EngineConfig>;
+  /** The customer-facing routes (preference centre, one-click unsubscribe, Twilio webhooks); not served
+   *  when unset. api/main.ts passes customersConfig(loadConfig()). */
+  customers?: CustomersConfig;
   logger?: FastifyServerOptions['logger'];
   metrics?: ApiMetrics;
   /** Clock of the rate limiter (ms). */
   now?: () => number;
   /** Overrides for tests (e.g. a different sendEvent). */
   deliver?: Partial<Pick<DeliverOptions, 'concurrency' | 'sendEvent' | 'retryAfterSeconds'>>;
+  /** The codec endpoint for the Temporal UI (/codec/decode, /codec/encode); not served when unset. */
+  codec?: CodecRouteDeps;
 }
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const metrics = deps.metrics ?? new ApiMetrics();
@@ -36,11 +49,30 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     bodyLimit: LIMITS.batchBytes,
     requestTimeout: 60_000,
     return503OnClosing: true,
+    // Preference and unsubscribe tokens are longer than find-my-way's default of 100 characters.
+    routerOptions: { maxParamLength: 2048 },
   });
   // JSON only: Fastify would otherwise take text/plain as a string body.
   app.removeContentTypeParser('text/plain');
-  app.setErrorHandler(errorHandler);
+  /** A known path asked with another method: 405 with the methods it has (RFC 9110), not a 404. */
+  const methodNotAllowed = (request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined => {
+    const path = request.url.split('?')[0];
+    const allowed = METHODS.filter((method) => app.hasRoute({ method, url: path }));
+    if (!allowed.length) return undefined;
+    request.apiError = 'method_not_allowed';
+    return sendError(reply, new ApiError(405, 'method_not_allowed', `${request.method} is not allowed on ${path}; use ${allowed.join(' or ')}`, [], { allow: allowed.join(', ') }));
+  };
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    // Methods with a body (QUERY, …) on no route fail body parsing before the not-found handler runs.
+    if (request.routeOptions.url === undefined) {
+      const answered = methodNotAllowed(request, reply);
+      if (answered) return answered;
+    }
+    return errorHandler(err, request, reply);
+  });
   app.setNotFoundHandler((request, reply) => {
+    const answered = methodNotAllowed(request, reply);
+    if (answered) return answered;
     request.apiError = 'not_found';
     return sendError(reply, new ApiError(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
   });
@@ -57,6 +89,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     timeoutMs: deps.api.temporalTimeoutMs,
     ...deps.deliver,
   });
+  // Graceful shutdown: calls abandoned by a 503 may still be retrying inside the client.
+  app.addHook('onClose', async () => deliver.drain(10_000));
   const ingest = {
     keys: createWriteKeys(deps.api.writeKeys),
     limiter: new TokenBuckets({ ...deps.api.rateLimit, now: deps.now }),
@@ -67,5 +101,21 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   void app.register(healthRoutes, { client: deps.client, timeoutMs: Math.min(2000, deps.api.temporalTimeoutMs) });
   void app.register(metricsRoutes, { metrics });
   void app.register(openApiRoutes);
+  if (deps.codec) void app.register(codecRoutes, deps.codec);
+  if (deps.customers) {
+    const c = deps.customers;
+    const customers = createCustomerAccess({
+      client: deps.client,
+      taskQueue: deps.taskQueue,
+      engine: deps.engine,
+      lookupSecret: c.lookupSecret,
+      timeoutMs: deps.api.temporalTimeoutMs,
+    });
+    void app.register(preferenceRoutes, { customers, preferencesSecret: c.preferencesSecret });
+    void app.register(unsubscribeRoutes, { customers, preferencesSecret: c.preferencesSecret });
+    const twilio = { customers, authToken: c.twilioAuthToken, publicUrl: c.publicUrl };
+    void app.register(twilioSmsRoutes, { ...twilio, helpText: c.smsHelpText });
+    void app.register(twilioStatusRoutes, twilio);
+  }
   return app;
 }

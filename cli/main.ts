@@ -1,10 +1,12 @@
 // `npx omnijourney …`: events, profiles, simulate, template preview. Bad arguments exit with code 2.
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
 import { sendEvent } from '../client/events';
 import { ConfigError, loadConfig } from '../config/config';
 import { Channel, CustomerEvent, Properties } from '../sdk/events';
+import { preferenceLinks } from '../activities/email';
 import { createRenderer } from '../worker/activities';
 import { connectClient } from '../worker/connect';
 import { customerWorkflowId, stateQuery } from '../workflows/messages';
@@ -12,8 +14,17 @@ import { journeys } from '../journeys';
 import { runSimulation } from '../simulate/run';
 import { Scenario } from '../simulate/scenario';
 import { formatTable } from '../simulate/timeline';
+import { CustomerNotFoundError, eraseCustomer, exportCustomer, listCustomerExecutions } from '../privacy/customerData';
 
 class UsageError extends Error {}
+/** Exit code 1 with the message (e.g. an unknown customer). */
+class NotFound extends Error {}
+
+function checkedCustomerId(id: string): string {
+  const parsed = CustomerEvent.shape.customerId.safeParse(id);
+  if (!parsed.success) throw new UsageError(`customer ID: ${parsed.error.issues[0].message}`);
+  return parsed.data;
+}
 
 function parseJson(what: string, text: string | undefined): Record<string, unknown> {
   if (text === undefined) return {};
@@ -74,6 +85,50 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('export')
+    .description('print everything held about a customer as JSON: profile, consent (with history), events, ledger, journeys, workflows')
+    .argument('<customerId>')
+    .action(async (customerId: string) => {
+      const id = checkedCustomerId(customerId);
+      const client = await connectClient(loadConfig(), 10_000);
+      try {
+        console.log(JSON.stringify(await exportCustomer(client, id), null, 2));
+      } catch (err) {
+        if (err instanceof CustomerNotFoundError) throw new NotFound(err.message);
+        throw err;
+      }
+    });
+
+  program
+    .command('erase')
+    .description('end all of a customer\'s workflows and delete them (histories and visibility records): their personal data goes')
+    .argument('<customerId>')
+    .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)')
+    .addHelpText('after', '\nA later event for the same customer ID starts a fresh, empty customer. Stop sending events for the customer first.')
+    .action(async (customerId: string, o: { yes?: boolean }) => {
+      const id = checkedCustomerId(customerId);
+      if (!o.yes && !process.stdin.isTTY) throw new UsageError(`erase deletes customer "${id}" for good; add --yes to confirm (stdin is not a terminal)`);
+      const client = await connectClient(loadConfig(), 10_000);
+      if (!o.yes) {
+        const found = await listCustomerExecutions(client, id);
+        console.log(`This terminates and deletes ${found.length} workflow execution(s) of customer "${id}":`);
+        for (const e of found) console.log(`  ${e.workflowId} (${e.status.toLowerCase()}, run ${e.runId})`);
+        const rl = createInterface({ input: process.stdin, output: process.stdout });
+        const answer = await rl.question(`Type the customer ID to confirm: `);
+        rl.close();
+        if (answer.trim() !== id) throw new UsageError('not confirmed; nothing was erased');
+      }
+      const result = await eraseCustomer(client, id, {
+        onExecution: (e) => console.log(`  ${e.terminated ? 'terminated and deleted' : 'deleted'}  ${e.workflowId} (run ${e.runId}, was ${e.status.toLowerCase()})`),
+      });
+      console.log(
+        `erased customer "${id}": terminated ${result.terminated} running workflow(s), deleted ${result.deleted} execution(s) with their histories and visibility records.` +
+          (result.deleted === 0 ? ' (Nothing was found: unknown or already erased.)' : ''),
+      );
+      console.log(`A new event for "${id}" starts a fresh, empty customer.`);
+    });
+
+  program
     .command('journeys')
     .description('list the journeys this codebase defines')
     .action(() => {
@@ -89,7 +144,9 @@ export function buildProgram(): Command {
     .action(async (template: string, o: { channel: string; data?: string }) => {
       const channel = Channel.safeParse(o.channel);
       if (!channel.success) throw new UsageError(`--channel must be one of ${Channel.options.join(', ')}`);
-      const vars = { customer: { id: 'preview' }, traits: {}, data: {}, ...parseJson('--data', o.data) };
+      const config = loadConfig();
+      const links = preferenceLinks(config.publicUrl, config.channels.preferencesSecret, 'preview');
+      const vars = { customer: { id: 'preview' }, traits: {}, data: {}, links, ...parseJson('--data', o.data) };
       const m = await createRenderer().render(template, channel.data, vars).catch((err: Error) => {
         throw new UsageError(err.message);
       });
@@ -130,7 +187,8 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
+  // On every command: commander's settings reach subcommands only when set before they are created.
+  for (const c of [program, ...program.commands]) c.exitOverride();
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

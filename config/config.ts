@@ -3,11 +3,24 @@
 import { z } from 'zod';
 import type { EngineConfig } from '../workflows/engineConfig';
 import { DEFAULT_ENGINE_CONFIG } from '../workflows/engineConfig';
+import { parsePayloadKeys, type PayloadKey } from '../privacy/codec';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const port = z.coerce.number().int().min(1).max(65535);
+const onOff = z
+  .enum(['on', 'off', 'true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'on' || v === 'true' || v === '1' || v === 'yes');
+const commaList = z.string().transform((v) => v.split(',').map((k) => k.trim()).filter(Boolean));
+const isOrigin = (o: string): boolean => {
+  try {
+    const u = new URL(o);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === o;
+  } catch {
+    return false;
+  }
+};
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' });
 
 /** Signs preference-centre and unsubscribe links when PREFERENCES_SECRET is unset. DEVELOPMENT ONLY: anyone
@@ -71,6 +84,28 @@ export const ConfigSchema = z.object({
   CAP_SMS_PER_WEEK: z.coerce.number().int().min(0).optional(),
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   PHONE_LOOKUP_SECRET: z.string().min(16).default('omnijourney-dev-lookup-secret'),
+  // Privacy (README "Privacy"): payload encryption and the codec endpoint for the Temporal UI.
+  PAYLOAD_ENCRYPTION: onOff.default(true),
+  /** `<keyId>:<base64 32-byte key>`, comma-separated; the first encrypts, all decrypt. Unset: the dev key file. */
+  PAYLOAD_KEYS: z
+    .string()
+    .transform((v, ctx) => {
+      try {
+        return parsePayloadKeys(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  /** Bearer tokens accepted by /codec/*, comma-separated; unset: loopback callers only, without a token. */
+  CODEC_AUTH_TOKEN: commaList
+    .pipe(z.array(z.string().min(16, 'each codec token needs at least 16 characters')).min(1, 'expected at least one token'))
+    .optional(),
+  /** Browser origins (the Temporal UI) allowed to call /codec/*; default: the local dev server's UI. */
+  CODEC_CORS_ORIGINS: commaList
+    .pipe(z.array(z.string().refine(isOrigin, 'expected origins such as http://localhost:8233 (scheme, host, port; no path)')).min(1, 'expected at least one origin'))
+    .optional(),
   QUIET_HOURS: z
     .string()
     .regex(/^(off|([01]?\d|2[0-3]):[0-5]\d-([01]?\d|2[0-3]):[0-5]\d)$/, 'expected "21:00-08:00" (24-hour HH:MM-HH:MM) or "off"')
@@ -88,6 +123,20 @@ export interface Config {
   /** Base URL of the public API, without a trailing slash. */
   publicUrl: string;
   channels: ChannelsConfig;
+  privacy: PrivacyConfig;
+}
+
+export interface PrivacyConfig {
+  /** Payload encryption (PAYLOAD_ENCRYPTION, on by default). */
+  encryption: boolean;
+  /** From PAYLOAD_KEYS (the first encrypts). Undefined: the development key file in the data folder (privacy/keys.ts). */
+  payloadKeys?: PayloadKey[];
+  codec: {
+    /** Bearer tokens for /codec/*; empty: only loopback callers, without a token. */
+    authTokens: string[];
+    /** Origins whose pages (the Temporal UI) may call /codec/* from a browser. */
+    corsOrigins: string[];
+  };
 }
 
 export interface ChannelsConfig {
@@ -183,6 +232,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     publicUrl: (e.PUBLIC_URL ?? `http://127.0.0.1:${e.API_PORT}`).replace(/\/+$/, ''),
     channels: channelsConfig(e),
+    privacy: {
+      encryption: e.PAYLOAD_ENCRYPTION,
+      payloadKeys: e.PAYLOAD_KEYS,
+      codec: {
+        authTokens: e.CODEC_AUTH_TOKEN ?? [],
+        corsOrigins: e.CODEC_CORS_ORIGINS ?? [`http://localhost:${e.TEMPORAL_UI_PORT}`, `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`],
+      },
+    },
   };
 }
 

@@ -3,7 +3,7 @@
 // Plain Node with no dependencies, because it runs before node_modules exists.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { SetupError, ensureNodeModules, ensureTemporalCli, ensureTestServer, repoRoot } from './tools.mjs';
+import { SetupError, ensureChromium, ensureNodeModules, ensureSchemathesis, ensureTemporalCli, ensureTestServer, repoRoot } from './tools.mjs';
 
 const [command, ...rest] = process.argv.slice(2);
 
@@ -23,6 +23,28 @@ function run(cmd, args, env = {}) {
 
 const bin = (name) => join(repoRoot, 'node_modules', '.bin', name);
 
+/** Chromium for the browser test. Without it the other tests still run, and the browser test fails with
+ *  the same message (it never skips). */
+async function ensureBrowser() {
+  try {
+    await ensureChromium();
+  } catch (err) {
+    if (!(err instanceof SetupError)) throw err;
+    process.stderr.write(`[setup] ${err.message}\n[setup] continuing: test/integration/preferences.browser.test.ts will fail until Chromium is installed\n`);
+  }
+}
+
+/** schemathesis (PyPI, into a venv in the cache) for the property-based test of the API. Without it the other
+ *  tests still run, and schemathesis.devserver.test.ts fails with the same message (it never skips). */
+async function ensurePropertyTester() {
+  try {
+    await ensureSchemathesis();
+  } catch (err) {
+    if (!(err instanceof SetupError)) throw err;
+    process.stderr.write(`[setup] ${err.message}\n[setup] continuing: test/integration/schemathesis.devserver.test.ts will fail until schemathesis is installed\n`);
+  }
+}
+
 async function main() {
   const [major] = process.versions.node.split('.').map(Number);
   if (major < 20) throw new SetupError(`omnijourney needs Node.js 20 or newer; this is ${process.version}. Install a current Node.js and run again.`);
@@ -31,6 +53,8 @@ async function main() {
       ensureNodeModules();
       await ensureTemporalCli();
       await ensureTestServer();
+      await ensureBrowser();
+      await ensurePropertyTester();
       return 0;
     }
     case 'start': {
@@ -42,6 +66,8 @@ async function main() {
       ensureNodeModules();
       await ensureTemporalCli();
       await ensureTestServer();
+      await ensureBrowser();
+      await ensurePropertyTester();
       process.stderr.write('[test] type-checking (tsc --noEmit)…\n');
       const tsc = await run(bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
       if (tsc !== 0) return tsc;

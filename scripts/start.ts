@@ -5,9 +5,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { ConfigError, DEV_WRITE_KEY, loadConfig, temporalAddress } from '../config/config';
 import { devServerSearchAttributeArgs } from '../worker/searchAttributes';
+import { devServerEraseArgs } from '../privacy/devServer';
+import { describePayloadKeys, resolvePayloadKeys } from '../privacy/keys';
 
 const root = resolve(__dirname, '..');
 const children: Array<{ name: string; proc: ChildProcess }> = [];
@@ -78,6 +80,12 @@ async function main(): Promise<void> {
   const bin = (name: string) => join(root, 'node_modules', '.bin', name);
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
+  // Payload encryption (README "Privacy"): without PAYLOAD_KEYS, a random development key is created once in
+  // the data folder and reused; the worker, the API and the CLI read the same file.
+  const payloadKeys = resolvePayloadKeys(config);
+  console.log(describePayloadKeys(payloadKeys));
+  // The Temporal UI decodes payloads through the API's codec endpoint (from the browser on this machine).
+  const codecEndpoint = `http://127.0.0.1:${config.api.port}/codec`;
 
   if (!config.temporal.address) {
     const { temporalCliPath } = await import('./tools.mjs');
@@ -91,6 +99,8 @@ async function main(): Promise<void> {
       '--namespace', config.temporal.namespace,
       '--db-filename', join(dataDir, 'temporal.sqlite'),
       '--log-level', 'error',
+      ...(payloadKeys ? ['--ui-codec-endpoint', codecEndpoint] : []),
+      ...devServerEraseArgs(),
       ...devServerSearchAttributeArgs(),
     ]);
     console.log(`starting the Temporal dev server (state in ${join(config.dataDir, 'temporal.sqlite')})…`);
@@ -139,6 +149,9 @@ async function main(): Promise<void> {
     `  Slack           ${config.channels.slack ? 'incoming webhook configured' : 'not configured (SLACK_WEBHOOK_URL)'}`,
     `  Ingest API      ${apiUrl}   (write key ${config.api.usesDevKey ? `${DEV_WRITE_KEY}, for local use only` : 'one of API_WRITE_KEYS'}; docs ${apiUrl}/openapi.json)`,
     ...(config.channels.usesDevPreferencesSecret ? ['  Note            unsubscribe links are signed with the development PREFERENCES_SECRET'] : []),
+    payloadKeys
+      ? `  Payloads        encrypted with key "${payloadKeys.keys[0].id}" (${payloadKeys.from === 'PAYLOAD_KEYS' || !payloadKeys.from.startsWith(root) ? payloadKeys.from : relative(root, payloadKeys.from)}); the UI decodes them through ${codecEndpoint}`
+      : '  Payloads        NOT encrypted (PAYLOAD_ENCRYPTION=off)',
     '',
     'Send a sample event (in another terminal):',
     '  npx omnijourney identify ada --traits \'{"email":"ada@example.com","firstName":"Ada"}\'',

@@ -51,7 +51,7 @@ function requireCommand(cmd, args, what) {
 }
 
 function installHint(cmd) {
-  return { go: 'apt-get install golang (Go >= 1.24)', java: 'apt-get install openjdk-17-jre-headless', mvn: 'apt-get install maven' }[cmd] ?? `install ${cmd}`;
+  return { python3: 'apt-get install python3 python3-venv', go: 'apt-get install golang (Go >= 1.24)', java: 'apt-get install openjdk-17-jre-headless', mvn: 'apt-get install maven' }[cmd] ?? `install ${cmd}`;
 }
 
 /** Builds the Temporal CLI with `go install` through the Go module proxy, printing progress. */
@@ -157,6 +157,96 @@ exec java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -cp "$DIR/lib/*" io.
   return target;
 }
 
+/** schemathesis (property-based testing of the ingest API against its /openapi.json), from PyPI into a
+ *  virtual environment in the cache. Pinned: its checks and CLI flags change between versions. */
+export const SCHEMATHESIS_VERSION = '4.32.5';
+
+export function schemathesisPath() {
+  return join(cacheDir(), 'schemathesis', SCHEMATHESIS_VERSION, 'venv', 'bin', 'st');
+}
+
+/** Creates <cache>/schemathesis/<version>/venv with `python3 -m venv` and pip-installs the pinned
+ *  schemathesis into it, printing each step. Returns the path of its `st` command. A venv's scripts name
+ *  their interpreter by absolute path, so it is built in place; a marker file says it is complete. */
+export async function ensureSchemathesis() {
+  const target = schemathesisPath();
+  const venv = dirname(dirname(target));
+  const marker = join(dirname(venv), 'installed');
+  if (existsSync(target) && existsSync(marker)) return target;
+  const python = process.env.PYTHON || 'python3';
+  const pyVersion = requireCommand(python, ['--version'], `run schemathesis ${SCHEMATHESIS_VERSION} (the property-based test of the ingest API)`);
+  rmSync(dirname(venv), { recursive: true, force: true });
+  mkdirSync(dirname(venv), { recursive: true });
+  const started = Date.now();
+  log(`installing schemathesis ${SCHEMATHESIS_VERSION} from PyPI into ${venv} (${pyVersion}; once per machine, about a minute)`);
+  log(`running: ${python} -m venv ${venv}`);
+  let r = spawnSync(python, ['-m', 'venv', venv], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.error || r.status !== 0) {
+    throw new SetupError(
+      `creating a Python virtual environment failed (${r.error?.message ?? `exit ${r.status}`}):\n${(r.stdout ?? '') + (r.stderr ?? '')}\n` +
+        '  schemathesis needs Python 3.9+ with the venv module (Debian/Ubuntu: apt-get install python3-venv), then run again.',
+    );
+  }
+  const pip = join(venv, 'bin', 'pip');
+  const args = ['install', '--disable-pip-version-check', '--no-input', '--progress-bar', 'off', `schemathesis==${SCHEMATHESIS_VERSION}`];
+  log(`running: ${pip} ${args.join(' ')}`);
+  r = spawnSync(pip, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 15 * 60_000 });
+  const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  const installed = /Successfully installed .*/.exec(output)?.[0];
+  if (installed) log(installed.length > 400 ? `${installed.slice(0, 400)}…` : installed);
+  const check = r.status === 0 ? spawnSync(target, ['--version'], { encoding: 'utf8' }) : undefined;
+  if (r.error || r.status !== 0 || !check || check.error || check.status !== 0) {
+    throw new SetupError(
+      `pip could not install schemathesis==${SCHEMATHESIS_VERSION} (${r.error?.message ?? check?.error?.message ?? `exit ${r.status}`}). Last lines:\n${output.split('\n').slice(-15).join('\n')}\n` +
+        `  Check that PyPI is reachable (pip download --no-deps schemathesis==${SCHEMATHESIS_VERSION}), then run again.`,
+    );
+  }
+  writeFileSync(marker, `${check.stdout.trim()}\n`);
+  log(`schemathesis ready in ${Math.round((Date.now() - started) / 1000)}s: ${target} (${check.stdout.trim()})`);
+  return target;
+}
+
+/** Where the browser test (test/integration/preferences.browser.test.ts) expects Debian's Chromium. */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+function aptGet(args) {
+  log(`running: apt-get ${args.join(' ')}`);
+  const r = spawnSync('apt-get', args, {
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return { ok: !r.error && r.status === 0, output: r.error ? r.error.message : `${r.stdout ?? ''}${r.stderr ?? ''}` };
+}
+
+/** Finds Debian's Chromium for the browser test, or installs it with apt-get (`apt-get update` only if the
+ *  first install fails, e.g. stale package lists). Throws a SetupError that says what to run otherwise. */
+export async function ensureChromium() {
+  if (existsSync(CHROMIUM_PATH)) return CHROMIUM_PATH;
+  const hint = `Install it yourself (Debian/Ubuntu: sudo apt-get install -y chromium) so that ${CHROMIUM_PATH} exists, then run again.`;
+  const apt = spawnSync('apt-get', ['--version'], { encoding: 'utf8' });
+  if (apt.error || apt.status !== 0) {
+    throw new SetupError(`Chromium is missing (${CHROMIUM_PATH}) and apt-get is not available to install it; the browser test needs it.\n  ${hint}`);
+  }
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    throw new SetupError(`Chromium is missing (${CHROMIUM_PATH}); installing it needs root (apt-get install chromium) and this is not root.\n  ${hint}`);
+  }
+  log(`Chromium not found at ${CHROMIUM_PATH}: installing Debian's chromium package for the browser test (once per machine, about 100 MB)`);
+  const started = Date.now();
+  let r = aptGet(['install', '-y', '--no-install-recommends', 'chromium']);
+  if (!r.ok) {
+    log('apt-get install failed; refreshing the package lists (apt-get update) and trying again');
+    const u = aptGet(['update']);
+    if (!u.ok) log(`apt-get update failed:\n${u.output.split('\n').slice(-10).join('\n')}`);
+    r = aptGet(['install', '-y', '--no-install-recommends', 'chromium']);
+  }
+  if (!r.ok || !existsSync(CHROMIUM_PATH)) {
+    throw new SetupError(`installing Chromium failed. Last lines of apt-get:\n${r.output.split('\n').slice(-15).join('\n')}\n  ${hint}`);
+  }
+  log(`Chromium ready in ${Math.round((Date.now() - started) / 1000)}s: ${CHROMIUM_PATH}`);
+  return CHROMIUM_PATH;
+}
+
 /** Installs npm packages when node_modules is missing or older than package-lock.json. */
 export function ensureNodeModules() {
   const lock = join(repoRoot, 'package-lock.json');
@@ -175,7 +265,18 @@ export function ensureNodeModules() {
   writeFileSync(stamp, want);
 }
 
-// `node scripts/tools.mjs paths` prints where the servers are (for tests run without `npm test`).
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && process.argv[2] === 'paths') {
-  process.stdout.write(JSON.stringify({ temporalCli: temporalCliPath(), testServer: testServerPath() }));
+// `node scripts/tools.mjs paths` prints where the servers are (for tests run without `npm test`);
+// `node scripts/tools.mjs schemathesis` installs schemathesis if needed and prints the path of `st`.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  if (process.argv[2] === 'paths') {
+    process.stdout.write(JSON.stringify({ temporalCli: temporalCliPath(), testServer: testServerPath(), schemathesis: schemathesisPath() }));
+  } else if (process.argv[2] === 'schemathesis') {
+    ensureSchemathesis().then(
+      (path) => process.stdout.write(path),
+      (err) => {
+        process.stderr.write(`${err instanceof SetupError ? err.message : err.stack}\n`);
+        process.exit(1);
+      },
+    );
+  }
 }

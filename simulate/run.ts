@@ -3,7 +3,7 @@
 import { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { sendEvent } from '../client/events';
 import { createCaptureActivities, type CapturedMessage } from '../activities/delivery';
 import type { CustomerEvent } from '../sdk/events';
@@ -37,6 +37,8 @@ export interface SimulateOptions {
   testServerPath: string;
   engine?: Partial<EngineConfig>;
   collectHistories?: boolean;
+  /** A prebuilt bundle of workflows/ (bench and tests that run several simulations); otherwise built here. */
+  workflowBundle?: WorkflowBundleWithSourceMap;
 }
 
 let runtimeInstalled = false;
@@ -58,7 +60,7 @@ export async function runSimulation(scenario: Scenario, options: SimulateOptions
       namespace: 'default',
       taskQueue,
       activities: createCaptureActivities(createRenderer(), captured),
-      workflowBundle: await buildWorkflowBundle(),
+      workflowBundle: options.workflowBundle ?? (await buildWorkflowBundle()),
     });
     const client = new Client({ connection: env.connection });
     // Measured after the worker is ready, so the scenario's first event lands at its own start time.

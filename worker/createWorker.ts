@@ -1,3 +1,4 @@
+import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { DeliveryActivities } from '../activities/types';
 import { workflowsPath } from './bundle';
@@ -9,6 +10,8 @@ export interface EngineWorkerOptions {
   activities: DeliveryActivities;
   /** A prebuilt bundle (tests, simulate); otherwise workflows/ is bundled at start. */
   workflowBundle?: WorkflowBundleWithSourceMap;
+  /** Payload encryption (privacy/codec.ts). Every client that talks to these workflows needs the same keys. */
+  payloadCodecs?: PayloadCodec[];
 }
 
 export function createEngineWorker(o: EngineWorkerOptions): Promise<Worker> {
@@ -17,6 +20,7 @@ export function createEngineWorker(o: EngineWorkerOptions): Promise<Worker> {
     namespace: o.namespace,
     taskQueue: o.taskQueue,
     activities: o.activities,
+    ...(o.payloadCodecs?.length ? { dataConverter: { payloadCodecs: o.payloadCodecs } } : {}),
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath }),
   });
 }

@@ -3,6 +3,8 @@ import type { Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config/config';
 import { createWorkerActivities } from './activities';
+import { describePayloadKeys, resolvePayloadKeys } from '../privacy/keys';
+import { PayloadEncryptionCodec } from '../privacy/codec';
 import { connectClient, connectWorker } from './connect';
 import { createEngineWorker } from './createWorker';
 import { registerSearchAttributes } from './searchAttributes';
@@ -21,12 +23,16 @@ async function main(): Promise<void> {
       console.warn(`could not register search attributes (${(err as Error).message}); add CustomerId, JourneyName, JourneyStep (Keyword) and JourneyVersion (Int) to namespace ${config.temporal.namespace}`),
     );
   }
+  // Payload encryption (README "Privacy"): the same keys as the API and CLI, or nobody can read the data.
+  const keys = resolvePayloadKeys(config);
+  console.log(describePayloadKeys(keys));
   const connection = await connectWorker(config);
   const worker = await createEngineWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     activities: createWorkerActivities(config),
+    payloadCodecs: keys ? [new PayloadEncryptionCodec(keys.keys)] : undefined,
   });
   console.log(`worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.namespace}`);
   await worker.run();

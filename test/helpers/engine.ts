@@ -14,6 +14,9 @@ import { lockClock } from '../../simulate/clock';
 import { registerSearchAttributes } from '../../worker/searchAttributes';
 import type { EngineConfig } from '../../workflows/engineConfig';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
+import type { PayloadCodec } from '@temporalio/common';
+import { dataConverterFor } from '../../privacy/keys';
+import { testCodec } from './privacy';
 import { toolPaths } from './tools';
 
 // Quiet worker logs in tests: warnings and errors only.
@@ -66,6 +69,7 @@ export async function startDevServer(): Promise<TestWorkflowEnvironment> {
 }
 
 let queueCounter = 0;
+let engineCounter = 0;
 
 export interface RunningEngine {
   client: Client;
@@ -77,26 +81,41 @@ export interface RunningEngine {
   stop(): Promise<void>;
 }
 
-/** Starts a worker on its own task queue; `send` delivers events the way the API does. */
+/** What startEngine needs of a server: a TestWorkflowEnvironment, or connections to a server of one's own. */
+export type EngineServer = Pick<TestWorkflowEnvironment, 'connection' | 'nativeConnection' | 'namespace'>;
+
+export interface EngineOptions {
+  /** Payload codec of the worker and the client: the fixed test key by default; null for none (clear text). */
+  codec?: PayloadCodec | null;
+  /** Poll this task queue (a worker replacing one that stopped) instead of a new one. */
+  taskQueue?: string;
+}
+
+/** Starts a worker on its own task queue; `send` delivers events the way the API does. Payloads are encrypted
+ *  with the test key (test/helpers/privacy.ts) unless `options.codec` says otherwise. */
 export async function startEngine(
-  env: TestWorkflowEnvironment,
+  env: EngineServer,
   activities: DeliveryActivities,
   engine: Partial<EngineConfig> = {},
   workflowBundle?: Promise<WorkflowBundleWithSourceMap>,
+  options: EngineOptions = {},
 ): Promise<RunningEngine> {
-  const taskQueue = `test-${process.pid}-${++queueCounter}`;
+  const taskQueue = options.taskQueue ?? `test-${process.pid}-${++queueCounter}`;
+  const instance = ++engineCounter; // message IDs stay unique when a new engine takes over a task queue
+  const codec = options.codec === undefined ? testCodec() : (options.codec ?? undefined);
   const worker = await createEngineWorker({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
     activities,
     workflowBundle: await (workflowBundle ?? sharedBundle()),
+    payloadCodecs: codec ? [codec] : undefined,
   });
   const running = worker.run();
   let n = 0;
   // A plain client: the test environment's own client unlocks time skipping while it awaits a result,
   // and the server then jumps straight to the next timer anywhere (even a 10-year workflow timeout).
-  const client = new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
+  const client = new Client({ connection: env.connection, namespace: env.namespace ?? 'default', dataConverter: dataConverterFor(codec) });
   return {
     client,
     worker,
@@ -104,7 +123,7 @@ export async function startEngine(
     send: (e) =>
       sendEvent(
         client,
-        { type: 'track', messageId: `m-${taskQueue}-${++n}`, properties: {}, traits: {}, context: {}, ...e } as CustomerEvent,
+        { type: 'track', messageId: `m-${taskQueue}-${instance}-${++n}`, properties: {}, traits: {}, context: {}, ...e } as CustomerEvent,
         { taskQueue, engine },
       ),
     async started(workflowId, timeoutMs = 20_000) {

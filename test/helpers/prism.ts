@@ -2,7 +2,8 @@
 // talks HTTP to it (see activities/sms.ts). Prism listens on a free port on 127.0.0.1 and validates each
 // request against the spec (`--errors`: a request the spec does not allow gets an error answer).
 // In front of it runs a small recorder (`url`), so a test can read what the client sent (Prism's answers
-// are canned examples and its log has no bodies).
+// are canned examples and its log has no bodies). The recorder also injects faults (`inject`): it can answer
+// chosen requests itself (Twilio's 429, 500, 21211 …) and pass the others through to Prism.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,9 +18,24 @@ export interface RecordedRequest {
   path: string;
   headers: Record<string, string | string[] | undefined>;
   rawBody: string;
-  /** Prism's answer status. */
+  /** Prism's answer status, or the injected one. */
   status: number;
+  /** When the request arrived (ms since the epoch). */
+  at: number;
+  /** Answered by the fault injector (`PrismServer.inject`), not by Prism. */
+  injected: boolean;
 }
+
+/** An answer the recorder gives itself instead of passing the request to Prism. */
+export interface InjectedAnswer {
+  status: number;
+  /** JSON-encoded unless a string. */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Decides per request: an answer to give instead of Prism's, or undefined to pass it through. */
+export type FaultInjector = (request: RecordedRequest, form: URLSearchParams) => InjectedAnswer | undefined;
 
 export interface PrismServer {
   /** The recorder in front of Prism, e.g. http://127.0.0.1:41234 — the value for TWILIO_API_BASE_URL. */
@@ -32,7 +48,32 @@ export interface PrismServer {
   requests: string[];
   /** Prism's own log, for failure messages. */
   log: string[];
+  /** Fault injection: from now on the recorder asks `injector` first (undefined: everything goes to Prism). */
+  inject(injector: FaultInjector | undefined): void;
   stop(): Promise<void>;
+}
+
+/** A Twilio REST error body (https://www.twilio.com/docs/api/errors), as the twilio client parses it. */
+export function twilioError(status: number, code: number, message: string): InjectedAnswer {
+  return { status, body: { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status } };
+}
+
+/** Answers the first `answers.length` requests that `match` with those answers, in order, then passes the
+ *  rest through: "Twilio says 429, then 500, then works". */
+export function failFirst(match: (form: URLSearchParams, request: RecordedRequest) => boolean, answers: InjectedAnswer[]): FaultInjector {
+  let n = 0;
+  return (request, form) => (match(form, request) && n < answers.length ? answers[n++] : undefined);
+}
+
+/** Combines injectors: the first that answers wins. */
+export function injectors(...list: FaultInjector[]): FaultInjector {
+  return (request, form) => {
+    for (const f of list) {
+      const a = f(request, form);
+      if (a) return a;
+    }
+    return undefined;
+  };
 }
 
 // Prism's log lines carry colour codes and a timestamp; strip the colours before matching.
@@ -95,7 +136,7 @@ export async function startPrism(options: { port?: number; timeoutMs?: number } 
     await exited;
     clearTimeout(timer);
   };
-  let recorder: { server: Server; url: string; recorded: RecordedRequest[] };
+  let recorder: Awaited<ReturnType<typeof startRecorder>>;
   try {
     recorder = await startRecorder(url);
   } catch (err) {
@@ -108,6 +149,7 @@ export async function startPrism(options: { port?: number; timeoutMs?: number } 
     recorded: recorder.recorded,
     requests,
     log,
+    inject: (injector) => void (recorder.injector.current = injector),
     async stop() {
       await new Promise<void>((resolve) => recorder.server.close(() => resolve()));
       await stopPrism();
@@ -115,16 +157,30 @@ export async function startPrism(options: { port?: number; timeoutMs?: number } 
   };
 }
 
-/** Forwards every request to `target` unchanged and records it with the answer's status. */
-async function startRecorder(target: string): Promise<{ server: Server; url: string; recorded: RecordedRequest[] }> {
+/** Forwards every request to `target` unchanged and records it with the answer's status; a fault injector,
+ *  when set, may answer a request itself instead (recorded with `injected: true`). */
+async function startRecorder(
+  target: string,
+): Promise<{ server: Server; url: string; recorded: RecordedRequest[]; injector: { current: FaultInjector | undefined } }> {
   const recorded: RecordedRequest[] = [];
+  const injector: { current: FaultInjector | undefined } = { current: undefined };
   const t = new URL(target);
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
+    const at = Date.now();
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const entry: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, rawBody: body.toString('utf8'), status: 0 };
+      const entry: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, rawBody: body.toString('utf8'), status: 0, at, injected: false };
+      const answer = injector.current?.(entry, new URLSearchParams(entry.rawBody));
+      if (answer) {
+        Object.assign(entry, { status: answer.status, injected: true });
+        recorded.push(entry);
+        const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? {});
+        res.writeHead(answer.status, { 'Content-Type': typeof answer.body === 'string' ? 'text/plain' : 'application/json', ...answer.headers });
+        res.end(text);
+        return;
+      }
       const upstream = httpRequest(
         { host: t.hostname, port: t.port, method: req.method, path: req.url, headers: { ...req.headers, host: t.host, connection: 'close' } },
         (up) => {
@@ -147,5 +203,5 @@ async function startRecorder(target: string): Promise<{ server: Server; url: str
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, recorded };
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, recorded, injector };
 }

@@ -26,6 +26,8 @@ export function recipient(mail: ParsedMail): string | undefined {
 export interface SmtpSinkOptions {
   /** Delay before the server accepts each message (a slow relay), so sends are in flight for a while. */
   acceptDelayMs?: number;
+  /** Refuses a recipient (RCPT TO) with this SMTP answer, e.g. 451 (try later) or 550 (no such user). */
+  rejectRecipient?: (address: string) => { code: number; message: string } | undefined;
 }
 
 export async function startSmtpSink(port = 0, options: SmtpSinkOptions = {}): Promise<SmtpSink> {
@@ -35,6 +37,11 @@ export async function startSmtpSink(port = 0, options: SmtpSinkOptions = {}): Pr
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      const refusal = options.rejectRecipient?.(address.address);
+      if (!refusal) return callback();
+      return callback(Object.assign(new Error(refusal.message), { responseCode: refusal.code }));
+    },
     onData(stream, _session, callback) {
       simpleParser(stream)
         .then(async (mail) => {

@@ -19,13 +19,16 @@ export function freePort(): Promise<number> {
 
 export interface TemporalProcess {
   address: string;
-  /** Stops the server (SIGTERM, SIGKILL after 10 s); its state stays in the SQLite file. */
-  stop(): Promise<void>;
+  /** Stops the server (SIGTERM, SIGKILL after 10 s); its state stays in the SQLite file. With `{ kill: true }`
+   *  it is SIGKILLed at once (a crash: no shutdown, whatever was in flight is cut off). */
+  stop(options?: { kill?: boolean }): Promise<void>;
+  /** The server's process id while it runs (for memory sampling). */
+  pid(): number | undefined;
   /** Starts it again on the same port and file, and waits until it serves the namespace. */
   start(): Promise<void>;
 }
 
-export async function startTemporalProcess(dbFile: string, timeoutMs = 60_000): Promise<TemporalProcess> {
+export async function startTemporalProcess(dbFile: string, timeoutMs = 60_000, extraArgs: string[] = []): Promise<TemporalProcess> {
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
   let proc: ChildProcess | undefined;
@@ -56,7 +59,7 @@ export async function startTemporalProcess(dbFile: string, timeoutMs = 60_000): 
       output = '';
       proc = spawn(
         toolPaths().temporalCli,
-        ['server', 'start-dev', '--db-filename', dbFile, '--ip', '127.0.0.1', '--port', String(port), '--headless', '--log-level', 'error', ...devServerSearchAttributeArgs()],
+        ['server', 'start-dev', '--db-filename', dbFile, '--ip', '127.0.0.1', '--port', String(port), '--headless', '--log-level', 'error', ...devServerSearchAttributeArgs(), ...extraArgs],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       const keep = (c: Buffer) => void (output = (output + c.toString()).slice(-4000));
@@ -64,11 +67,12 @@ export async function startTemporalProcess(dbFile: string, timeoutMs = 60_000): 
       proc.stderr?.on('data', keep);
       await waitUntilServing();
     },
-    async stop() {
+    pid: () => (proc && proc.exitCode === null && proc.signalCode === null ? proc.pid : undefined),
+    async stop(options = {}) {
       const p = proc;
       if (!p || p.exitCode !== null || p.signalCode !== null) return;
       const exited = new Promise<void>((r) => p.once('exit', () => r()));
-      p.kill('SIGTERM');
+      p.kill(options.kill ? 'SIGKILL' : 'SIGTERM');
       const killer = setTimeout(() => p.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(killer);

@@ -1,0 +1,490 @@
+// Customers in control, end to end: the preference centre, one-click unsubscribe and the Twilio webhooks,
+// called with a real HTTP client (fetch) on the API listening on a real port, in front of a real Temporal
+// dev server and a real worker with the worker's own channel wiring (mail to a real SMTP server, SMS through
+// the real twilio client to Prism). Every change is checked where it lands: the customer workflow's
+// profile, state and ledger, and what the delivery pipeline then does with a message.
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { FastifyInstance } from 'fastify';
+import twilio from 'twilio';
+import { customersConfig } from '../../api/customers';
+import { buildServer } from '../../api/server';
+import { loadConfig, type Config } from '../../config/config';
+import { signPreferenceToken } from '../../preferences/token';
+import type { Channel, Topic } from '../../sdk/events';
+import { createWorkerActivities } from '../../worker/activities';
+import type { DeliveryRequest, LedgerEntry } from '../../workflows/customerState';
+import { decide } from '../../workflows/deliveryPolicy';
+import type { EngineConfig } from '../../workflows/engineConfig';
+import { phoneLookupKey } from '../../workflows/lookup';
+import { customerWorkflowId, deliveryRequestSignal, ledgerQuery, profileQuery, stateQuery, updateConsentSignal } from '../../workflows/messages';
+import { startDevServer, startEngine, type RunningEngine } from '../helpers/engine';
+import { startPrism, type PrismServer } from '../helpers/prism';
+import { recipient, startSmtpSink, type SmtpSink } from '../helpers/smtpSink';
+
+const PREFERENCES_SECRET = 'prefs-customers-test-0123456789';
+const TWILIO_TOKEN = 'customers-test-auth-token';
+const TWILIO_SID = 'AC0123456789abcdef0123456789abcdef';
+// Where Twilio and mail clients reach the API; what Twilio signs. The test talks to 127.0.0.1 directly, as a
+// proxy in front would.
+const PUBLIC_URL = 'https://journeys.acme.test';
+const engineConfig: Partial<EngineConfig> = { policy: { caps: { perDay: 10, perWeek: 20 }, quietHours: null } };
+
+let env: TestWorkflowEnvironment;
+let smtp: SmtpSink;
+let prism: PrismServer;
+let engine: RunningEngine;
+let config: Config;
+let app: FastifyInstance;
+let url: string;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'omnijourney-customers-'));
+  [env, smtp, prism] = await Promise.all([startDevServer(), startSmtpSink(), startPrism()]);
+  config = loadConfig({
+    OMNIJOURNEY_DATA_DIR: dataDir,
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(smtp.port),
+    PUBLIC_URL,
+    PREFERENCES_SECRET,
+    TWILIO_ACCOUNT_SID: TWILIO_SID,
+    TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
+    TWILIO_FROM: '+15005550006',
+    TWILIO_API_BASE_URL: prism.url,
+  });
+  const engineSettings = { ...engineConfig, lookupSecret: config.engine.lookupSecret };
+  engine = await startEngine(env, createWorkerActivities(config), engineSettings);
+  app = buildServer({ client: engine.client, taskQueue: engine.taskQueue, api: config.api, engine: engineSettings, customers: customersConfig(config) });
+  url = await app.listen({ port: 0, host: '127.0.0.1' });
+}, 180_000);
+
+afterAll(async () => {
+  await app?.close();
+  await engine?.stop();
+  await env?.teardown();
+  await Promise.all([smtp?.close(), prism?.stop()]);
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+// ---- helpers ----------------------------------------------------------------------------------------
+
+interface Res {
+  status: number;
+  headers: Headers;
+  text: string;
+  ms: number;
+}
+
+async function http(path: string, init: { method?: string; form?: Record<string, string>; body?: RequestInit['body']; headers?: Record<string, string> } = {}): Promise<Res> {
+  const headers: Record<string, string> = { ...init.headers };
+  let body = init.body;
+  if (init.form) {
+    body = new URLSearchParams(init.form).toString();
+    headers['content-type'] ??= 'application/x-www-form-urlencoded';
+  }
+  const started = Date.now();
+  const res = await fetch(`${url}${path}`, { method: init.method ?? (body !== undefined ? 'POST' : 'GET'), headers, body, redirect: 'manual', signal: AbortSignal.timeout(30_000) });
+  return { status: res.status, headers: res.headers, text: await res.text(), ms: Date.now() - started };
+}
+
+const token = (customerId: string, exp?: number) => signPreferenceToken(PREFERENCES_SECRET, { customerId, exp });
+const handle = (customerId: string) => engine.client.workflow.getHandle(customerWorkflowId(customerId));
+const profile = (customerId: string) => handle(customerId).query(profileQuery);
+
+/** Whether the checkbox with this id is rendered checked. */
+function checkbox(html: string, id: string): boolean {
+  const tag = new RegExp(`<input type="checkbox" id="${id}"[^>]*>`).exec(html);
+  if (!tag) throw new Error(`no checkbox #${id} in:\n${html}`);
+  return / checked[\s>]/.test(tag[0]);
+}
+const boxes = (html: string) => ({
+  email: checkbox(html, 'email'),
+  sms: checkbox(html, 'sms'),
+  marketingEmail: checkbox(html, 'marketing-email'),
+  marketingSms: checkbox(html, 'marketing-sms'),
+});
+
+async function customer(customerId: string, traits: Record<string, unknown>, smsOptIn = false): Promise<void> {
+  await engine.send({ customerId, type: 'identify', name: 'identify', traits });
+  if (smsOptIn) await handle(customerId).signal(updateConsentSignal, { channel: 'sms', granted: true, source: 'test-signup' });
+}
+
+let requests = 0;
+/** What a journey's `j.send` signals to the customer workflow: the delivery pipeline decides and records it. */
+async function requestDelivery(customerId: string, channels: Channel[], template: string, data: Record<string, unknown>, topic: Topic): Promise<string> {
+  const journeyWorkflowId = `journey:customers-test:${customerId}`;
+  const id = `${journeyWorkflowId}/1.${++requests}`;
+  const request: DeliveryRequest = { id, journeyWorkflowId, journey: 'customers-test', channels, template, data, topic, urgent: false, requestedAt: new Date().toISOString() };
+  await handle(customerId).signal(deliveryRequestSignal, request);
+  return id;
+}
+
+async function settled(customerId: string, id: string, timeoutMs = 30_000): Promise<LedgerEntry> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const entry = (await handle(customerId).query(ledgerQuery)).find((e) => e.id === id);
+    if (entry && entry.status !== 'sending') return entry;
+    if (Date.now() > deadline) throw new Error(`delivery ${id} not settled after ${timeoutMs} ms: ${JSON.stringify(entry)}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/** Waits until visibility finds the customer by the HMAC of the phone number (what the webhooks do). */
+async function findableByPhone(customerId: string, phone: string): Promise<void> {
+  const query = `PhoneLookup = "${phoneLookupKey(config.engine.lookupSecret, phone)}"`;
+  for (let i = 0; i < 100; i++) {
+    for await (const w of engine.client.workflow.list({ query })) if (w.workflowId === customerWorkflowId(customerId)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`customer ${customerId} not findable by PhoneLookup`);
+}
+
+/** Twilio's scheme, written out: HMAC-SHA1(auth token, URL + each POST field name and value, sorted by name), base64. */
+function twilioSignature(authToken: string, signedUrl: string, params: Record<string, string>): string {
+  const data = Object.keys(params)
+    .sort()
+    .reduce((acc, key) => acc + key + params[key], signedUrl);
+  return createHmac('sha1', authToken).update(Buffer.from(data, 'utf-8')).digest('base64');
+}
+
+/** A webhook as Twilio posts it: signed over PUBLIC_URL + path, sent to the local API. */
+function twilioPost(path: string, params: Record<string, string>, signature = twilioSignature(TWILIO_TOKEN, `${PUBLIC_URL}${path}`, params)): Promise<Res> {
+  return http(path, { form: params, headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8', 'x-twilio-signature': signature, 'user-agent': 'TwilioProxy/1.1' } });
+}
+
+let sids = 0;
+function inboundSms(from: string, body: string): Record<string, string> {
+  const sid = `SM${(++sids).toString(16).padStart(32, '0')}`;
+  return {
+    ToCountry: 'US', ToState: 'CA', SmsMessageSid: sid, NumMedia: '0', ToCity: '', FromZip: '', SmsSid: sid, FromState: 'CA', SmsStatus: 'received',
+    FromCity: '', Body: body, FromCountry: 'US', To: '+15005550006', ToZip: '', NumSegments: '1', MessageSid: sid, AccountSid: TWILIO_SID, From: from, ApiVersion: '2010-04-01',
+  };
+}
+
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
+
+// ---- preference centre -------------------------------------------------------------------------------
+
+test('the preference page shows the consent that takes effect now: email opt-out, SMS opt-in, marketing per channel', async () => {
+  await customer('pref-new', { email: 'new@example.com' });
+  await customer('pref-ada', { email: 'ada@example.com', phone: '+14155550101' }, true);
+  await handle('pref-ada').signal(updateConsentSignal, { channel: 'email', topic: 'marketing', granted: false, source: 'test' });
+
+  const fresh = await http(`/preferences/${token('pref-new')}`);
+  expect(fresh.status).toBe(200);
+  expect(fresh.headers.get('content-type')).toBe('text/html; charset=utf-8');
+  expect(boxes(fresh.text)).toEqual({ email: true, sms: false, marketingEmail: true, marketingSms: false });
+  expect(fresh.text).toContain('To n•••@example.com');
+  expect(fresh.text).toContain('We have no mobile number for you');
+
+  const ada = await http(`/preferences/${token('pref-ada')}`);
+  expect(boxes(ada.text)).toEqual({ email: true, sms: true, marketingEmail: false, marketingSms: true });
+  expect(ada.text).toContain('ending in 0101');
+  expect(ada.text).not.toContain('4155550101');
+  // Plain, accessible HTML: a language, labels tied to their inputs, grouped choices, no script.
+  expect(ada.text).toMatch(/^<!doctype html>\n<html lang="en">/);
+  for (const id of ['email', 'sms', 'marketing-email', 'marketing-sms']) expect(ada.text).toContain(`<label for="${id}">`);
+  expect(ada.text.match(/<fieldset>/g)).toHaveLength(2);
+  expect(ada.text.match(/<legend>/g)).toHaveLength(2);
+  expect(ada.text).toContain('Transactional messages, such as receipts');
+  expect(ada.text).not.toMatch(/<script/i);
+  expect(ada.headers.get('content-security-policy')).toMatch(/default-src 'none'.*frame-ancestors 'none'/);
+  expect(ada.headers.get('cache-control')).toBe('no-store');
+  expect(ada.headers.get('referrer-policy')).toBe('no-referrer');
+  // Looking changed nothing.
+  expect((await profile('pref-ada')).consent.history?.map((h) => h.source)).toEqual(['test-signup', 'test']);
+});
+
+test('saving the form with SMS unticked revokes SMS consent; the confirmation shows what the workflow now holds', async () => {
+  await customer('pref-sam', { email: 'sam@example.com', phone: '+14155550102' }, true);
+  const page = await http(`/preferences/${token('pref-sam')}`);
+  expect(boxes(page.text)).toEqual({ email: true, sms: true, marketingEmail: true, marketingSms: true });
+
+  // The browser posts the ticked boxes only: SMS is left out.
+  const saved = await http(`/preferences/${token('pref-sam')}`, { form: { form: 'preferences', email: 'on', 'marketing-email': 'on', 'marketing-sms': 'on' } });
+  expect(saved.status).toBe(200);
+  expect(saved.headers.get('location')).toBeNull();
+  expect(saved.text).toContain('<div class="status" role="status">');
+  expect(saved.text).toContain('<li>Text messages (SMS): off</li>');
+  expect(saved.text).toContain('<li>Marketing texts: off</li>'); // no texts at all while SMS is off
+  expect(boxes(saved.text)).toEqual({ email: true, sms: false, marketingEmail: true, marketingSms: false });
+
+  // Read straight after the answer, no polling: the workflow has it.
+  const p = await profile('pref-sam');
+  expect(p.consent.channels).toEqual({ sms: false });
+  expect(p.consent.pairs ?? {}).toEqual({});
+  expect(p.consent.history?.at(-1)).toMatchObject({ channel: 'sms', granted: false, source: 'preference-centre' });
+  expect(p.consent.history).toHaveLength(2); // the opt-in, then only the one change
+
+  // Saving the same choices again changes nothing.
+  await http(`/preferences/${token('pref-sam')}`, { form: { form: 'preferences', email: 'on', 'marketing-email': 'on' } });
+  expect((await profile('pref-sam')).consent.history).toHaveLength(2);
+
+  // Back on, texts for receipts only: SMS granted, marketing by SMS explicitly off.
+  const receiptsOnly = await http(`/preferences/${token('pref-sam')}`, { form: { form: 'preferences', email: 'on', sms: 'on', 'marketing-email': 'on' } });
+  expect(boxes(receiptsOnly.text)).toEqual({ email: true, sms: true, marketingEmail: true, marketingSms: false });
+  const after = await profile('pref-sam');
+  expect(after.consent.channels).toEqual({ sms: true });
+  expect(after.consent.pairs).toEqual({ 'sms:marketing': false });
+});
+
+test('forged, expired and malformed links get 403, 410 and 400 pages that say what to do, and change nothing', async () => {
+  await customer('pref-eve', { email: 'eve@example.com', phone: '+14155550103' }, true);
+  const before = await profile('pref-eve');
+  const forged = signPreferenceToken('someone-elses-secret-0123456789', { customerId: 'pref-eve' });
+  const expired = token('pref-eve', Math.floor(Date.now() / 1000) - 60);
+  const form = { form: 'preferences' }; // everything unticked: would revoke all
+  const cases: Array<[string, number, RegExp]> = [
+    [forged, 403, /not valid.*use the link in one of our recent emails/is],
+    [expired, 410, /expired.*Open a more recent email/is],
+    [`${token('pref-eve').slice(0, 40)}`, 400, /incomplete.*Open the email again/is],
+  ];
+  for (const [t, status, message] of cases) {
+    for (const path of [`/preferences/${t}`, `/unsubscribe/${t}`]) {
+      const get = await http(path);
+      expect([path, get.status]).toEqual([path, status]);
+      expect(get.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(get.text).toMatch(message);
+      expect(get.text).toContain('Nothing was changed');
+      const post = await http(path, { form });
+      expect([path, post.status]).toEqual([path, status]);
+    }
+  }
+  // A GET never changes anything, and a POST without the form's marker is refused.
+  expect((await http(`/preferences/${token('pref-eve')}`, { form: {} })).status).toBe(400);
+  const after = await profile('pref-eve');
+  expect(after.consent).toEqual(before.consent);
+});
+
+// ---- one-click unsubscribe -----------------------------------------------------------------------------
+
+test('one-click unsubscribe (RFC 8058) revokes marketing email only: marketing mail is then suppressed, receipts still go', async () => {
+  await customer('unsub-uma', { email: 'uma@example.com', firstName: 'Uma' });
+
+  // A mail scanner following the link: a page with a button, no change.
+  const page = await http(`/unsubscribe/${token('unsub-uma')}`);
+  expect(page.status).toBe(200);
+  expect(page.text).toMatch(/<form method="post">\s*<input type="hidden" name="List-Unsubscribe" value="One-Click">\s*<button type="submit">Unsubscribe<\/button>/);
+  expect(page.text).toContain(`href="../preferences/${token('unsub-uma')}"`);
+  expect((await profile('unsub-uma')).consent.history ?? []).toEqual([]);
+
+  // What Gmail and others send: a POST with List-Unsubscribe=One-Click, form-encoded.
+  const res = await http(`/unsubscribe/${token('unsub-uma')}`, { form: { 'List-Unsubscribe': 'One-Click' } });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('location')).toBeNull();
+  expect(res.ms).toBeLessThan(2000);
+  expect(res.text).toContain('You are unsubscribed');
+
+  const p = await profile('unsub-uma');
+  expect(p.consent.pairs).toEqual({ 'email:marketing': false });
+  expect(p.consent.channels).toEqual({});
+  expect(p.consent.topics).toEqual({});
+  expect(p.consent.history?.at(-1)).toMatchObject({ channel: 'email', topic: 'marketing', granted: false, source: 'one-click' });
+
+  // The policy on the workflow's own state: marketing email no, transactional email yes.
+  const state = await handle('unsub-uma').query(stateQuery);
+  const req = (topic: Topic): DeliveryRequest => ({ id: 'x', journeyWorkflowId: 'j', journey: 'j', channels: ['email'], template: 'welcome/hello', data: {}, topic, urgent: false, requestedAt: new Date().toISOString() });
+  const policy = { caps: { perDay: 10, perWeek: 20 }, quietHours: null };
+  expect(decide(state, req('marketing'), new Date(), policy)).toMatchObject({ kind: 'suppress', reason: 'no-consent' });
+  expect(decide(state, req('transactional'), new Date(), policy)).toMatchObject({ kind: 'send', channel: 'email', to: 'uma@example.com' });
+
+  // And through the real pipeline: the marketing send is suppressed on the ledger, the receipt is mailed.
+  const marketing = await requestDelivery('unsub-uma', ['email'], 'welcome/hello', { plan: 'pro' }, 'marketing');
+  const receipt = await requestDelivery('unsub-uma', ['email'], 'welcome/hello', { plan: 'pro' }, 'transactional');
+  expect(await settled('unsub-uma', marketing)).toMatchObject({ status: 'suppressed', reason: 'no-consent' });
+  expect(await settled('unsub-uma', receipt)).toMatchObject({ status: 'sent', channel: 'email', to: 'uma@example.com' });
+  await smtp.waitFor((m) => recipient(m) === 'uma@example.com');
+  await new Promise((r) => setTimeout(r, 500));
+  expect(smtp.mailsTo('uma@example.com')).toHaveLength(1);
+});
+
+test('one-click unsubscribe also takes multipart/form-data (RFC 8058 allows it) and an empty body', async () => {
+  await customer('unsub-mo', { email: 'mo@example.com' });
+  await customer('unsub-nil', { email: 'nil@example.com' });
+  const fd = new FormData();
+  fd.set('List-Unsubscribe', 'One-Click');
+  expect((await http(`/unsubscribe/${token('unsub-mo')}`, { body: fd })).status).toBe(200);
+  expect((await http(`/unsubscribe/${token('unsub-nil')}`, { method: 'POST' })).status).toBe(200);
+  expect((await profile('unsub-mo')).consent.pairs).toEqual({ 'email:marketing': false });
+  expect((await profile('unsub-nil')).consent.pairs).toEqual({ 'email:marketing': false });
+  // A token for a customer who does not exist: 404 page, nothing created.
+  expect((await http(`/unsubscribe/${token('nobody-here')}`, { method: 'POST' })).status).toBe(404);
+  expect((await http(`/preferences/${token('nobody-here')}`)).status).toBe(404);
+});
+
+// ---- Twilio ---------------------------------------------------------------------------------------------
+
+test('Twilio webhooks without a valid X-Twilio-Signature get 403 and change nothing', async () => {
+  await customer('tw-mallory', { phone: '+14155550104' }, true);
+  await findableByPhone('tw-mallory', '+14155550104');
+  const stop = inboundSms('+14155550104', 'STOP');
+  const cases = [
+    twilioPost('/webhooks/twilio/sms', stop, twilioSignature('not-the-auth-token', `${PUBLIC_URL}/webhooks/twilio/sms`, stop)),
+    twilioPost('/webhooks/twilio/sms', stop, twilioSignature(TWILIO_TOKEN, `${url}/webhooks/twilio/sms`, stop)), // signed for another URL
+    twilioPost('/webhooks/twilio/sms', { ...stop, Body: 'START' }, twilioSignature(TWILIO_TOKEN, `${PUBLIC_URL}/webhooks/twilio/sms`, stop)), // body changed
+    http('/webhooks/twilio/sms', { form: stop }), // no signature
+    twilioPost('/webhooks/twilio/status', { MessageSid: 'SM1', MessageStatus: 'failed', ErrorCode: '21610', To: '+14155550104' }, 'bm90IGEgc2lnbmF0dXJl'),
+  ];
+  for (const res of await Promise.all(cases)) {
+    expect(res.status).toBe(403);
+    expect(res.text).toBe('invalid X-Twilio-Signature\n');
+  }
+  const p = await profile('tw-mallory');
+  expect(p.consent.channels.sms).toBe(true);
+  expect(p.consent.history).toHaveLength(1);
+});
+
+test('a signed STOP revokes SMS consent and the next SMS is suppressed (no-consent); START opts in again', async () => {
+  await customer('tw-stan', { phone: '+14155550105', email: 'stan@example.com' }, true);
+  await findableByPhone('tw-stan', '+14155550105');
+  const items = { cartId: 'S1', items: [{ sku: 's1', name: 'Red shoe', price: 49 }], value: 49 };
+
+  // Control: with consent, an SMS goes out through Twilio (Prism).
+  const first = await requestDelivery('tw-stan', ['sms'], 'abandoned-cart/reminder-2', items, 'marketing');
+  expect(await settled('tw-stan', first)).toMatchObject({ status: 'sent', channel: 'sms', to: '+14155550105' });
+
+  const params = inboundSms('+14155550105', '  stop ');
+  // The helper's HMAC is Twilio's own scheme (what its library computes).
+  expect(twilioSignature(TWILIO_TOKEN, `${PUBLIC_URL}/webhooks/twilio/sms`, params)).toBe(twilio.getExpectedTwilioSignature(TWILIO_TOKEN, `${PUBLIC_URL}/webhooks/twilio/sms`, params));
+  const res = await twilioPost('/webhooks/twilio/sms', params);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toBe('text/xml; charset=utf-8');
+  expect(res.text).toBe(EMPTY_TWIML);
+
+  const p = await profile('tw-stan');
+  expect(p.consent.channels.sms).toBe(false);
+  expect(p.consent.history?.at(-1)).toMatchObject({ channel: 'sms', granted: false, source: 'sms-stop' });
+
+  // The next SMS, marketing or even transactional, is suppressed for want of consent; nothing reaches Twilio.
+  const sentBefore = prism.recorded.length;
+  const next = await requestDelivery('tw-stan', ['sms'], 'abandoned-cart/reminder-2', items, 'marketing');
+  const receipt = await requestDelivery('tw-stan', ['sms'], 'abandoned-cart/reminder-2', items, 'transactional');
+  expect(await settled('tw-stan', next)).toMatchObject({ status: 'suppressed', reason: 'no-consent', detail: 'no marketing consent for sms' });
+  expect(await settled('tw-stan', receipt)).toMatchObject({ status: 'suppressed', reason: 'no-consent' });
+  // With a fallback, the message goes by email instead.
+  const fallback = await requestDelivery('tw-stan', ['sms', 'email'], 'abandoned-cart/reminder-2', items, 'marketing');
+  expect(await settled('tw-stan', fallback)).toMatchObject({ status: 'sent', channel: 'email' });
+  expect(prism.recorded.length).toBe(sentBefore);
+
+  // Every opt-out keyword works, in any case; START (and UNSTOP, YES) opt back in.
+  const startRes = await twilioPost('/webhooks/twilio/sms', inboundSms('+14155550105', 'Start'));
+  expect(startRes.text).toBe(EMPTY_TWIML);
+  expect((await profile('tw-stan')).consent.history?.at(-1)).toMatchObject({ channel: 'sms', granted: true, source: 'sms-start' });
+  for (const word of ['STOPALL', 'unsubscribe', 'Cancel', 'END', 'quit']) {
+    await twilioPost('/webhooks/twilio/sms', inboundSms('+14155550105', word));
+    expect([word, (await profile('tw-stan')).consent.channels.sms]).toEqual([word, false]);
+    await twilioPost('/webhooks/twilio/sms', inboundSms('+14155550105', word === 'END' ? 'unstop' : 'YES'));
+    expect([word, (await profile('tw-stan')).consent.channels.sms]).toEqual([word, true]);
+  }
+  const again = await requestDelivery('tw-stan', ['sms'], 'abandoned-cart/reminder-2', items, 'marketing');
+  expect(await settled('tw-stan', again)).toMatchObject({ status: 'sent', channel: 'sms' });
+});
+
+test('HELP gets the help text; other texts become an sms.received event once; unknown numbers get an empty answer', async () => {
+  await customer('tw-hana', { phone: '+14155550106' }, true);
+  await findableByPhone('tw-hana', '+14155550106');
+
+  for (const word of ['HELP', 'info']) {
+    const help = await twilioPost('/webhooks/twilio/sms', inboundSms('+14155550106', word));
+    expect(help.status).toBe(200);
+    expect(help.text).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Message>Reply STOP to stop our texts, START to get them again. To choose what we send you, use the preferences link in any of our emails.</Message></Response>');
+  }
+
+  const hello = inboundSms('+14155550106', 'Is my order on its way? STOP asking');
+  expect((await twilioPost('/webhooks/twilio/sms', hello)).text).toBe(EMPTY_TWIML);
+  expect((await twilioPost('/webhooks/twilio/sms', hello)).text).toBe(EMPTY_TWIML); // Twilio retried it
+  let p = await profile('tw-hana');
+  for (let i = 0; i < 50 && !p.recentEvents.some((e) => e.name === 'sms.received'); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    p = await profile('tw-hana');
+  }
+  expect(p.recentEvents.filter((e) => e.name === 'sms.received')).toEqual([expect.objectContaining({ messageId: `twilio:${hello.MessageSid}` })]);
+  expect(p.consent.channels.sms).toBe(true); // not a keyword: consent untouched
+  expect(p.consent.history).toHaveLength(1);
+
+  // A number no customer has: the same empty answer as any text, for STOP or HELP alike.
+  for (const word of ['STOP', 'HELP', 'hi']) {
+    const res = await twilioPost('/webhooks/twilio/sms', inboundSms('+14155550999', word));
+    expect([word, res.status, res.text]).toEqual([word, 200, EMPTY_TWIML]);
+  }
+});
+
+test('a signed status callback lands on the ledger entry of that message; 21610 also revokes SMS consent', async () => {
+  await customer('tw-otto', { phone: '+14155550107' }, true);
+  await findableByPhone('tw-otto', '+14155550107');
+  const id = await requestDelivery('tw-otto', ['sms'], 'abandoned-cart/reminder-2', { cartId: 'O1', items: [{ sku: 's1', name: 'Hat', price: 9 }], value: 9 }, 'transactional');
+  const entry = await settled('tw-otto', id);
+  expect(entry).toMatchObject({ status: 'sent', channel: 'sms' });
+  // The SID the real twilio client got back from Prism (Prism answers every send with the spec's example SID).
+  const sid = entry.providerId as string;
+  expect(sid).toMatch(/^SM[0-9a-f]{32}$/i);
+
+  const callback = (status: string, errorCode?: string) => ({
+    SmsSid: sid, SmsStatus: status, MessageStatus: status, To: '+14155550107', MessageSid: sid, AccountSid: TWILIO_SID, From: '+15005550006', ApiVersion: '2010-04-01',
+    ...(errorCode ? { ErrorCode: errorCode } : {}),
+  });
+  const res = await twilioPost('/webhooks/twilio/status', callback('undelivered', '30003'));
+  expect(res.status).toBe(200);
+  let ledger = await handle('tw-otto').query(ledgerQuery);
+  expect(ledger.find((e) => e.id === id)).toMatchObject({ status: 'sent', providerId: sid, providerStatus: 'undelivered', providerError: '30003' });
+  expect((await profile('tw-otto')).consent.channels.sms).toBe(true); // 30003 (unreachable) is not an opt-out
+
+  // Twilio's 21610: the number replied STOP at the carrier; the engine stops texting it.
+  await twilioPost('/webhooks/twilio/status', callback('failed', '21610'));
+  ledger = await handle('tw-otto').query(ledgerQuery);
+  expect(ledger.find((e) => e.id === id)).toMatchObject({ providerStatus: 'failed', providerError: '21610' });
+  const p = await profile('tw-otto');
+  expect(p.consent.channels.sms).toBe(false);
+  expect(p.consent.history?.at(-1)).toMatchObject({ channel: 'sms', granted: false, source: 'provider-21610' });
+
+  // Statuses the ledger does not record are acknowledged and ignored; a callback without its fields is a 400.
+  expect((await twilioPost('/webhooks/twilio/status', callback('sending'))).status).toBe(200);
+  expect((await twilioPost('/webhooks/twilio/status', { MessageSid: sid })).status).toBe(400);
+});
+
+// ---- without Temporal -------------------------------------------------------------------------------------
+
+test('Temporal not answering: 503 pages with Retry-After; bad tokens, signatures and oversized forms are refused without it', async () => {
+  // The same routes in front of an address where nothing listens: every Temporal call fails.
+  // No gRPC retry interceptor, so no call is still retrying in the background when the connection closes.
+  const connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 200, interceptors: [] });
+  const deadConfig = loadConfig({ PREFERENCES_SECRET, TWILIO_AUTH_TOKEN: TWILIO_TOKEN, PUBLIC_URL: 'http://localhost:3000', API_TEMPORAL_TIMEOUT_MS: '500' });
+  const dead = buildServer({ client: new Client({ connection }), taskQueue: 'nowhere', api: deadConfig.api, customers: customersConfig(deadConfig) });
+  const base = await dead.listen({ port: 0, host: '127.0.0.1' });
+  const call = async (path: string, init: RequestInit = {}) => {
+    const res = await fetch(`${base}${path}`, { ...init, signal: AbortSignal.timeout(10_000) });
+    return { status: res.status, headers: res.headers, text: await res.text() };
+  };
+  const formHeaders = { 'content-type': 'application/x-www-form-urlencoded' };
+  try {
+    const t = token('c-1');
+    for (const [method, path] of [['GET', `/preferences/${t}`], ['POST', `/preferences/${t}`], ['POST', `/unsubscribe/${t}`]]) {
+      const res = await call(path, { method, headers: formHeaders, body: method === 'POST' ? 'form=preferences&List-Unsubscribe=One-Click' : undefined });
+      expect([method, path, res.status]).toEqual([method, path, 503]);
+      expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(res.headers.get('retry-after')).toBe('30');
+      expect(res.text).toContain(method === 'GET' ? 'We could not load your settings: please try again in a few minutes.' : 'Your choice may not have been saved: please try again in a few minutes.');
+    }
+    const params = { From: '+14155550100', Body: 'STOP', MessageSid: 'SM1' };
+    const signed = { ...formHeaders, 'x-twilio-signature': twilioSignature(TWILIO_TOKEN, 'http://localhost:3000/webhooks/twilio/sms', params) };
+    expect((await call('/webhooks/twilio/sms', { method: 'POST', headers: signed, body: new URLSearchParams(params).toString() })).status).toBe(503);
+
+    // Refused before Temporal is asked.
+    const forged = signPreferenceToken('another-secret-0123456789', { customerId: 'c-1' });
+    expect((await call(`/preferences/${forged}`)).status).toBe(403);
+    expect((await call(`/unsubscribe/${forged}`, { method: 'POST' })).status).toBe(403);
+    expect((await call('/webhooks/twilio/status', { method: 'POST', headers: formHeaders, body: 'MessageSid=SM1&MessageStatus=failed&To=%2B1' })).status).toBe(403);
+    expect((await call('/webhooks/twilio/sms')).status).toBe(405); // GET: the path takes POST only
+    const big = await call(`/preferences/${t}`, { method: 'POST', headers: formHeaders, body: `form=preferences&x=${'a'.repeat(10_000)}` });
+    expect(big.status).toBe(413);
+    expect(big.headers.get('content-type')).toBe('text/html; charset=utf-8');
+  } finally {
+    await dead.close();
+    await connection.close().catch(() => undefined);
+  }
+});
