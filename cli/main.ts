@@ -17,6 +17,22 @@ import { formatTable } from '../simulate/timeline';
 import { CustomerNotFoundError, eraseCustomer, exportCustomer, listCustomerExecutions } from '../privacy/customerData';
 
 class UsageError extends Error {}
+
+/** Running journey runs per journey and JourneyStep, from Temporal's visibility (at most 100,000 runs). */
+async function runningByStep(client: Awaited<ReturnType<typeof connectClient>>): Promise<Map<string, Map<string, number>>> {
+  const out = new Map<string, Map<string, number>>();
+  let seen = 0;
+  for await (const w of client.workflow.list({ query: `WorkflowType = "journeyWorkflow" AND ExecutionStatus = "Running"` })) {
+    const name = String(w.searchAttributes?.JourneyName?.[0] ?? '?');
+    const step = String(w.searchAttributes?.JourneyStep?.[0] ?? '?');
+    const steps = out.get(name) ?? new Map<string, number>();
+    steps.set(step, (steps.get(step) ?? 0) + 1);
+    out.set(name, steps);
+    if (++seen >= 100_000) break;
+  }
+  await client.connection.close();
+  return out;
+}
 /** Exit code 1 with the message (e.g. an unknown customer). */
 class NotFound extends Error {}
 
@@ -130,9 +146,25 @@ export function buildProgram(): Command {
 
   program
     .command('journeys')
-    .description('list the journeys this codebase defines')
-    .action(() => {
-      for (const j of journeys) console.log(`${j.name.padEnd(20)} v${j.version}  trigger ${j.trigger.event}${j.description ? `  — ${j.description}` : ''}`);
+    .description('list the journeys this codebase defines, with how many customers are at each step now')
+    .option('--offline', 'only the definitions; do not ask Temporal for the counts')
+    .action(async (o: { offline?: boolean }) => {
+      let counts: Map<string, Map<string, number>> | undefined;
+      let note = '';
+      if (!o.offline) {
+        try {
+          counts = await runningByStep(await connectClient(loadConfig(), 5000));
+        } catch (err) {
+          note = `(no counts: ${(err as Error).message.split('\n')[0]}; is the engine running? --offline skips this)`;
+        }
+      }
+      for (const j of journeys) {
+        const steps = counts?.get(j.name);
+        const total = steps ? [...steps.values()].reduce((a, b) => a + b, 0) : 0;
+        console.log(`${j.name.padEnd(20)} v${j.version}  trigger ${j.trigger.event}${counts ? `  running ${total}` : ''}${j.description ? `  — ${j.description}` : ''}`);
+        for (const [step, n] of [...(steps ?? new Map<string, number>()).entries()].sort((a, b) => b[1] - a[1])) console.log(`    ${String(n).padStart(6)}  ${step}`);
+      }
+      if (note) console.log(note);
     });
 
   program

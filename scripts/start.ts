@@ -153,6 +153,8 @@ async function main(): Promise<void> {
       ? `  Payloads        encrypted with key "${payloadKeys.keys[0].id}" (${payloadKeys.from === 'PAYLOAD_KEYS' || !payloadKeys.from.startsWith(root) ? payloadKeys.from : relative(root, payloadKeys.from)}); the UI decodes them through ${codecEndpoint}`
       : '  Payloads        NOT encrypted (PAYLOAD_ENCRYPTION=off)',
     '',
+    'See it work (in another terminal): npm run demo   (sample customers: mails in the inbox, an SMS at the mock, journeys in the UI)',
+    '',
     'Send a sample event (in another terminal):',
     '  npx omnijourney identify ada --traits \'{"email":"ada@example.com","firstName":"Ada"}\'',
     '  npx omnijourney event ada user.signed_up --properties \'{"plan":"pro"}\'',
