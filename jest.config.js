@@ -4,6 +4,10 @@ const transform = { '^.+\\.tsx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typ
 module.exports = {
   // A global option (jest ignores it inside a project): integration tests start real servers.
   testTimeout: 120000,
+  // Integration tests mostly wait on servers and timers, so two run side by side even on two cores. With
+  // more than one worker Jest also never runs tests inside its own process, so a stray handle left by a
+  // test cannot keep `npm test` from exiting.
+  maxWorkers: 2,
   projects: [
     {
       displayName: 'unit',
