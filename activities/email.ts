@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Transporter } from 'nodemailer';
 import { signPreferenceToken } from '../preferences/token';
 import { activityLog } from './log';
+import { maskEmail, redact } from './redact';
 import type { TemplateRenderer } from './templates';
 import { FailureTypes, type DeliverInput, type DeliverOutput } from './types';
 
@@ -50,10 +51,13 @@ function withPreheader(html: string, preheader: string | undefined): string {
   return html.slice(0, at) + hidden + html.slice(at);
 }
 
+/** 5xx answers are for good. nodemailer reports a refused recipient as EENVELOPE whatever the answer, so a
+ *  4xx there (451 greylisting, 452 mailbox full: "try again later") is retried like any other 4xx. */
 function isPermanentSmtpError(err: unknown): boolean {
   const code = (err as { responseCode?: number }).responseCode;
   const kind = (err as { code?: string }).code;
-  return (typeof code === 'number' && code >= 500 && code < 600) || kind === 'EENVELOPE' || kind === 'EMESSAGE';
+  if (typeof code === 'number') return code >= 500 && code < 600;
+  return kind === 'EENVELOPE' || kind === 'EMESSAGE';
 }
 
 export function createEmailActivities({ transport, from, renderer, publicUrl, preferencesSecret }: EmailDeps) {
@@ -86,10 +90,14 @@ export function createEmailActivities({ transport, from, renderer, publicUrl, pr
         });
         return { providerId: info.messageId ?? messageId, subject: message.subject };
       } catch (err) {
+        // The message goes to logs, Temporal's history and the ledger: the address is masked, also where the
+        // server's answer echoes it ("<ada@…>: Recipient address rejected").
+        const reason = redact((err as Error).message ?? String(err));
         if (isPermanentSmtpError(err)) {
-          throw ApplicationFailure.nonRetryable(`SMTP refused the message to ${input.to}: ${(err as Error).message}`, FailureTypes.PermanentDelivery);
+          throw ApplicationFailure.nonRetryable(`SMTP refused the message to ${maskEmail(input.to)}: ${reason}`, FailureTypes.PermanentDelivery);
         }
-        throw err; // connection refused, timeouts, 4xx: Temporal retries with back-off
+        // Connection refused, timeouts, 4xx: Temporal retries with back-off.
+        throw ApplicationFailure.retryable(`SMTP did not take the message to ${maskEmail(input.to)} (will retry): ${reason}`, 'SmtpUnavailable');
       }
     },
   };

@@ -8,6 +8,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import twilio from 'twilio';
 import RequestClient from 'twilio/lib/base/RequestClient';
+import { maskPhone, redact } from './redact';
 import type { TemplateRenderer } from './templates';
 import { FailureTypes, type DeliverInput, type DeliverOutput } from './types';
 
@@ -80,15 +81,17 @@ function asTwilioHttpError(err: unknown): TwilioHttpError | undefined {
   return err instanceof Error && typeof e.status === 'number' && (e.code === undefined || typeof e.code === 'number') ? (err as unknown as TwilioHttpError) : undefined;
 }
 
-/** The failure the workflow acts on for an error of the twilio client. */
-export function twilioFailure(err: unknown, to: string): Error {
+/** The failure the workflow acts on for an error of the twilio client. Its message goes to logs, Temporal's
+ *  history and the ledger, so the number is masked (…0100) there, also where Twilio's own text echoes it. */
+export function twilioFailure(err: unknown, phone: string): Error {
+  const to = `the number ending ${maskPhone(phone)}`;
   const http = asTwilioHttpError(err);
   if (!http) {
     const e = err as Error & { code?: string };
     const why = e.code === 'ECONNABORTED' || /timeout/i.test(e.message ?? '') ? `no answer in time (${e.message})` : (e.code ?? e.message ?? String(err));
-    return ApplicationFailure.retryable(`Twilio is unreachable: ${why} (will retry)`, 'ProviderUnavailable');
+    return ApplicationFailure.retryable(`Twilio is unreachable: ${redact(why)} (will retry)`, 'ProviderUnavailable');
   }
-  const detail = `${http.message ?? 'no message'} (HTTP ${http.status}${http.code ? `, Twilio error ${http.code}` : ''})${http.moreInfo ? ` — ${http.moreInfo}` : ''}`;
+  const detail = redact(`${http.message ?? 'no message'} (HTTP ${http.status}${http.code ? `, Twilio error ${http.code}` : ''})${http.moreInfo ? ` — ${http.moreInfo}` : ''}`);
   if (http.code === 21610) {
     return ApplicationFailure.nonRetryable(`${to} has unsubscribed from our SMS (replied STOP): ${detail}. SMS consent is revoked; they can opt in again by texting START.`, FailureTypes.RecipientUnsubscribed);
   }
@@ -110,7 +113,7 @@ export function createSmsActivities({ client, from, publicUrl, renderer }: SmsDe
     async sendSms(input: DeliverInput): Promise<DeliverOutput> {
       if (!isE164(input.to)) {
         throw ApplicationFailure.nonRetryable(
-          `cannot text "${input.to}": not an E.164 phone number (a "+", the country code and the number, digits only, e.g. +14155550100). Fix the customer's "phone" trait.`,
+          `cannot text the "phone" trait (${input.to.length} characters, ending "${maskPhone(input.to)}"): not an E.164 phone number (a "+", the country code and the number, digits only, e.g. +14155550100). Fix the customer's "phone" trait.`,
           FailureTypes.PermanentDelivery,
         );
       }

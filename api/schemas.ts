@@ -11,9 +11,22 @@ export const LIMITS = {
   /** A whole /v1/batch body. */
   batchBytes: 500 * 1024,
   batchEvents: 100,
+  /** Objects and arrays inside one message (the message itself is level 1): deeper is a 400, so a hostile
+   *  body cannot exhaust a stack anywhere it is copied or serialized (the API, Temporal, the workflows). */
+  nesting: 32,
 } as const;
 
-const id = z.string().min(1, 'must not be empty').max(200, 'at most 200 characters');
+/** Every surrogate in a pair (String.prototype.isWellFormed, which ES2022 lacks). */
+const WELL_FORMED = /^(?:[^\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])*$/;
+
+/** Ids and event names end up in workflow IDs, search attributes, logs and the UI: no control characters
+ *  (NUL, escape sequences, line breaks) and no lone UTF-16 surrogates. */
+const id = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(200, 'at most 200 characters')
+  .regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, 'must not contain control characters')
+  .refine((s) => WELL_FORMED.test(s), 'must be well-formed Unicode (no lone surrogates)');
 const Dict = z.record(z.string(), z.unknown());
 
 export const Context = z

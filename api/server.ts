@@ -42,6 +42,9 @@ export interface ServerDeps {
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
+/** An ApiError that the customer-facing routes' own error handlers also see as a 4xx (they read statusCode). */
+const httpError = (err: ApiError): ApiError & { statusCode: number } => Object.assign(err, { statusCode: err.status });
+
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const metrics = deps.metrics ?? new ApiMetrics();
   const app = Fastify({
@@ -54,6 +57,24 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
   // JSON only: Fastify would otherwise take text/plain as a string body.
   app.removeContentTypeParser('text/plain');
+  // JSON in UTF-8 only, and valid UTF-8: Fastify's own parser would turn invalid bytes into U+FFFD and
+  // accept them. Prototype poisoning (`__proto__`, `constructor.prototype`) is refused as before.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+    if (charset && charset !== 'utf-8' && charset !== 'utf8') {
+      return done(httpError(new ApiError(415, 'unsupported_media_type', `send JSON in UTF-8, not ${charset}`, [{ path: 'headers.content-type', message: 'expected charset=utf-8' }])), undefined);
+    }
+    let text: string;
+    try {
+      text = utf8.decode(body as Buffer);
+    } catch {
+      return done(httpError(new ApiError(400, 'invalid_request', 'malformed JSON: the body is not valid UTF-8', [{ path: '', message: 'body is not valid UTF-8' }])), undefined);
+    }
+    parseJson(request, text, done);
+  });
   /** A known path asked with another method: 405 with the methods it has (RFC 9110), not a 404. */
   const methodNotAllowed = (request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined => {
     const path = request.url.split('?')[0];

@@ -83,6 +83,8 @@ export const ConfigSchema = z.object({
   CAP_SMS_PER_DAY: z.coerce.number().int().min(0).optional(),
   CAP_SMS_PER_WEEK: z.coerce.number().int().min(0).optional(),
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** Workflows the worker keeps in memory (sticky cache); unset: the SDK's default from the heap size. */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   PHONE_LOOKUP_SECRET: z.string().min(16).default('omnijourney-dev-lookup-secret'),
   // Privacy (README "Privacy"): payload encryption and the codec endpoint for the Temporal UI.
   PAYLOAD_ENCRYPTION: onOff.default(true),
@@ -117,6 +119,8 @@ export interface Config {
   dataDir: string;
   /** Port of the worker's Prometheus /metrics (0: off). */
   workerMetricsPort: number;
+  /** WORKER_MAX_CACHED_WORKFLOWS: the worker's workflow cache size; undefined = the SDK's default. */
+  workerMaxCachedWorkflows?: number;
   api: ApiConfig;
   smtp: { host: string; port: number; secure: boolean; user?: string; pass?: string; from: string; inboxPort: number };
   engine: EngineConfig;
@@ -206,6 +210,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     dataDir: e.OMNIJOURNEY_DATA_DIR,
     workerMetricsPort: e.WORKER_METRICS_PORT,
+    workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     api: {
       port: e.API_PORT,
       host: e.API_HOST,

@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     activities: createWorkerActivities(config),
     payloadCodecs: keys ? [new PayloadEncryptionCodec(keys.keys)] : undefined,
+    maxCachedWorkflows: config.workerMaxCachedWorkflows,
   });
   console.log(`worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.namespace}`);
   await worker.run();

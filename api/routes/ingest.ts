@@ -6,7 +6,7 @@ import type { WriteKeys } from '../auth';
 import { requireWriteKey } from '../auth';
 import type { Deliver } from '../deliver';
 import { ApiError, invalidRequest } from '../errors';
-import { checkBatchLimits } from '../limits';
+import { checkBatchLimits, checkNesting } from '../limits';
 import { toCustomerEvent } from '../mapping';
 import type { ApiMetrics } from '../metrics';
 import type { TokenBuckets } from '../rateLimit';
@@ -26,6 +26,7 @@ function toEvents(route: 'track' | 'identify' | 'batch', body: unknown): Custome
     if (!parsed.success) throw invalidRequest(parsed.error);
     return parsed.data.batch.map((m) => toCustomerEvent(m, { context: parsed.data.context }));
   }
+  checkNesting(body);
   if (route === 'track') {
     const parsed = TrackRequest.safeParse(body);
     if (!parsed.success) throw invalidRequest(parsed.error);

@@ -9,15 +9,26 @@ export interface WorkerProcess {
   proc: ChildProcess;
   /** Everything the process printed (for failure messages). */
   output(): string;
+  /** Signals the worker and its tsx wrapper (the whole process group) and waits for tsx to exit. */
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
 export async function startWorkerProcess(env: Record<string, string>, readyTimeoutMs = 60_000): Promise<WorkerProcess> {
+  // Its own process group: tsx runs the worker in a child node process, and a SIGKILL of tsx alone would
+  // leave that child running (an orphan that goes on polling). Signals go to the whole group.
   const proc = spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'worker', 'main.ts')], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
+  const signalGroup = (signal: NodeJS.Signals): void => {
+    try {
+      process.kill(-proc.pid!, signal);
+    } catch {
+      // already gone
+    }
+  };
   let out = '';
   proc.stdout?.on('data', (c: Buffer) => (out += c.toString()));
   proc.stderr?.on('data', (c: Buffer) => (out += c.toString()));
@@ -25,7 +36,7 @@ export async function startWorkerProcess(env: Record<string, string>, readyTimeo
   const deadline = Date.now() + readyTimeoutMs;
   while (!/worker polling/.test(out)) {
     if (proc.exitCode !== null || Date.now() > deadline) {
-      proc.kill('SIGKILL');
+      signalGroup('SIGKILL');
       throw new Error(`worker did not start: ${out.slice(-2000)}`);
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -34,8 +45,9 @@ export async function startWorkerProcess(env: Record<string, string>, readyTimeo
     proc,
     output: () => out,
     async kill(signal = 'SIGKILL') {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      if (proc.exitCode === null && proc.signalCode === null) signalGroup(signal);
       await exited;
+      signalGroup('SIGKILL'); // whatever of the group outlived tsx (a worker still shutting down after SIGTERM)
     },
   };
 }

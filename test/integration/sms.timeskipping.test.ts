@@ -102,7 +102,7 @@ test('Twilio says the recipient replied STOP (21610): SMS consent is revoked and
     ['sms', 'failed', 'RecipientUnsubscribed'],
     ['email', 'sent', undefined],
   ]);
-  expect(reminder2[0].detail).toContain('+14155550199 has unsubscribed');
+  expect(reminder2[0].detail).toContain('the number ending …0199 has unsubscribed');
   expect(stopTwilio.requests.filter((r) => r.path === MESSAGES)).toHaveLength(1); // not retried
   expect((await handle.query(profileQuery)).consent.channels.sms).toBe(false);
   expect(smtp.mails.filter((m) => recipient(m) === 'stop@example.com').map((m) => m.subject)).toEqual(['You left 1 item in your cart', 'Still thinking it over?']);

@@ -1,0 +1,214 @@
+// The bench's output: progress lines (stderr), the JSON document and its schema (the bench test checks
+// it), and the table.
+import { performance } from 'node:perf_hooks';
+import { z } from 'zod';
+
+const t0 = performance.now();
+let quiet = false;
+export function setQuiet(q: boolean): void {
+  quiet = q;
+}
+/** One progress line on stderr, with the time since the bench started. */
+export function progress(line: string): void {
+  if (!quiet) process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
+}
+
+const num = z.number().finite();
+/** Percentiles of no values are NaN, which JSON writes as null. */
+const stat = z.number().nullable();
+const Percentiles = z.object({ p50: stat, p95: stat, p99: stat, max: stat });
+
+export const Machine = z.object({
+  mode: z.enum(['full', 'quick', 'tiny']),
+  startedAt: z.string(),
+  totalSeconds: num,
+  cpus: z.number().int(),
+  cpuModel: z.string(),
+  memoryGB: num,
+  platform: z.string(),
+  node: z.string(),
+  temporalCli: z.string(),
+  testServer: z.string(),
+  loadAverageAtStart: z.array(num),
+  loadAverageAtEnd: z.array(num),
+  gitCommit: z.string(),
+  payloadEncryption: z.string(),
+  engineWorker: z.string(),
+  devServer: z.string(),
+});
+
+const IngestSide = z.object({
+  events: z.number().int(),
+  errors: z.number().int(),
+  durationMs: num,
+  perSecond: num,
+  latencyMs: z.object({ p50: stat, p99: stat, max: stat }),
+  firstError: z.string().optional(),
+});
+export const IngestResult = z.object({
+  events: z.number().int(),
+  customers: z.number().int(),
+  concurrency: z.number().int(),
+  endpoint: z.string(),
+  payloadEncryption: z.boolean(),
+  engine: IngestSide,
+  baseline: IngestSide,
+  apiRssMB: num.nullable(),
+  ratio: num,
+  target: num,
+  meetsTarget: z.boolean(),
+});
+
+const E2eProbe = z.object({
+  rate: num,
+  seconds: num,
+  sent: z.number().int(),
+  accepted: z.number().int(),
+  failed: z.number().int(),
+  delivered: z.number().int(),
+  backlogGrowthPerSec: num,
+  endBacklog: num,
+  drainMs: num.nullable(),
+  held: z.boolean(),
+  latencyMs: Percentiles,
+  firstError: z.string().optional(),
+});
+const E2eLatency = z.object({
+  rate: num,
+  seconds: num,
+  sent: z.number().int(),
+  failed: z.number().int(),
+  delivered: z.number().int(),
+  acceptedToReceivedMs: Percentiles,
+  sentToReceivedMs: Percentiles,
+  acceptMs: Percentiles,
+});
+const E2eSide = z.object({ maxRate: num, probes: z.array(E2eProbe), latency: E2eLatency });
+export const E2eResult = z.object({
+  message: z.string(),
+  windowSec: num,
+  engine: E2eSide,
+  baseline: E2eSide,
+  throughputRatio: num,
+  latencyRate: num,
+  targets: z.object({ throughputRatio: num, p99Ms: num }),
+  meetsTargets: z.object({ throughput: z.boolean(), p99: z.boolean() }),
+});
+
+const IdleSide = z.object({
+  customers: z.number().int(),
+  entered: z.number().int(),
+  enterMs: num,
+  enterPerSec: num,
+  enterErrors: z.number().int(),
+  workerRssMB: num.nullable(),
+  workerPeakRssMB: num.nullable(),
+  rssByEntered: z.array(z.object({ entered: z.number().int(), rssMB: num.nullable() })),
+  dbMB: num,
+  dbGrowthMB: num,
+  wakeMs: num,
+  wakePerSec: num,
+  wakeErrors: z.number().int(),
+  drained: z.boolean(),
+  workerRssAfterWakeMB: num.nullable(),
+  firstError: z.string().optional(),
+});
+export const IdleResult = z.object({
+  customers: z.number().int(),
+  concurrency: z.number().int(),
+  engineJourney: z.string(),
+  baselineWorkflow: z.string(),
+  engine: IdleSide,
+  baseline: IdleSide,
+  ratios: z.object({ enterTime: num, workerRss: num.nullable(), dbGrowth: num.nullable(), wakeTime: num }),
+  target: z.object({ workerRssMB: num }),
+  meetsTarget: z.boolean(),
+});
+
+const CostCase = z.object({
+  name: z.string(),
+  source: z.string(),
+  workflows: z.number().int(),
+  messages: z.number().int(),
+  historyEvents: z.number().int(),
+  actions: z.number().int(),
+  perMessage: z.object({ historyEvents: num, actions: num }),
+  eventsByType: z.record(z.string(), z.number().int()),
+  actionsByKind: z.record(z.string(), z.number().int()),
+});
+export const CostResult = z.object({
+  mapping: z.array(z.object({ eventType: z.string(), actions: z.string() })),
+  notIncluded: z.string(),
+  journeys: z.array(CostCase),
+  baseline: CostCase,
+  actionsPerMessageRatio: z.record(z.string(), num.nullable()),
+});
+
+export const SimulateResult = z.object({
+  scenario: z.string(),
+  simulatedDays: num,
+  messages: z.number().int(),
+  engine: z.object({ wallMs: num, bundleMs: num }),
+  baseline: z.object({ wallMs: num, timers: z.number().int() }),
+  ratio: num,
+});
+
+/** The whole document: a workload left out with --only is null. */
+export const BenchDocument = z.object({
+  machine: Machine,
+  ingest: IngestResult.nullable(),
+  e2e: E2eResult.nullable(),
+  idle: IdleResult.nullable(),
+  cost: CostResult.nullable(),
+  simulate: SimulateResult.nullable(),
+});
+
+export type Machine = z.infer<typeof Machine>;
+export type IngestResult = z.infer<typeof IngestResult>;
+export type IngestSide = z.infer<typeof IngestSide>;
+export type E2eResult = z.infer<typeof E2eResult>;
+export type E2eSide = z.infer<typeof E2eSide>;
+export type E2eProbe = z.infer<typeof E2eProbe>;
+export type E2eLatency = z.infer<typeof E2eLatency>;
+export type IdleResult = z.infer<typeof IdleResult>;
+export type IdleSide = z.infer<typeof IdleSide>;
+export type CostCase = z.infer<typeof CostCase>;
+export type CostResult = z.infer<typeof CostResult>;
+export type SimulateResult = z.infer<typeof SimulateResult>;
+export type BenchDocument = z.infer<typeof BenchDocument>;
+
+const f = (v: number | null | undefined, unit = ''): string => (v === null || v === undefined || Number.isNaN(v) ? '–' : `${v}${unit}`);
+const ok = (b: boolean) => (b ? 'yes' : 'NO');
+
+/** The results as a plain-text table: workload, measure, engine, baseline, ratio, target. */
+export function formatTable(doc: BenchDocument): string {
+  const rows: string[][] = [['workload', 'measure', 'engine', 'baseline', 'ratio', 'target met']];
+  const { ingest, e2e, idle, cost, simulate } = doc;
+  if (ingest) {
+    rows.push(['ingest', `accepted events/s (${ingest.events} events, ${ingest.concurrency} conc.)`, f(ingest.engine.perSecond), f(ingest.baseline.perSecond), f(ingest.ratio), `${ok(ingest.meetsTarget)} (≥ ${ingest.target})`]);
+    rows.push(['', 'latency p50 / p99', `${f(ingest.engine.latencyMs.p50)} / ${f(ingest.engine.latencyMs.p99)} ms`, `${f(ingest.baseline.latencyMs.p50)} / ${f(ingest.baseline.latencyMs.p99)} ms`, '', '']);
+  }
+  if (e2e) {
+    rows.push(['e2e', `highest rate held ${e2e.windowSec} s (msg/s)`, f(e2e.engine.maxRate), f(e2e.baseline.maxRate), f(e2e.throughputRatio), `${ok(e2e.meetsTargets.throughput)} (≥ ${e2e.targets.throughputRatio})`]);
+    const l = (s: E2eSide) => `${f(s.latency.acceptedToReceivedMs.p50)} / ${f(s.latency.acceptedToReceivedMs.p95)} / ${f(s.latency.acceptedToReceivedMs.p99)} ms`;
+    rows.push(['', `accepted→received p50/p95/p99 at ${e2e.latencyRate}/s`, l(e2e.engine), l(e2e.baseline), '', `${ok(e2e.meetsTargets.p99)} (p99 ≤ ${e2e.targets.p99Ms} ms)`]);
+  }
+  if (idle) {
+    rows.push(['idle', `enter ${idle.customers} customers (s)`, f(idle.engine.enterMs / 1000), f(idle.baseline.enterMs / 1000), f(idle.ratios.enterTime), '']);
+    rows.push(['', 'worker RSS at rest (peak) MB', `${f(idle.engine.workerRssMB)} (${f(idle.engine.workerPeakRssMB)})`, `${f(idle.baseline.workerRssMB)} (${f(idle.baseline.workerPeakRssMB)})`, f(idle.ratios.workerRss), `${ok(idle.meetsTarget)} (≤ ${idle.target.workerRssMB} MB)`]);
+    rows.push(['', 'RSS by customers entered (MB)', idle.engine.rssByEntered.map((r) => f(r.rssMB)).join(' → '), idle.baseline.rssByEntered.map((r) => f(r.rssMB)).join(' → '), '', '']);
+    rows.push(['', 'database growth (MB)', f(idle.engine.dbGrowthMB), f(idle.baseline.dbGrowthMB), f(idle.ratios.dbGrowth), '']);
+    rows.push(['', 'wake all, drain (s)', f(idle.engine.wakeMs / 1000), f(idle.baseline.wakeMs / 1000), f(idle.ratios.wakeTime), '']);
+  }
+  if (cost) {
+    for (const c of cost.journeys) {
+      rows.push(['cost', `${c.name}: events / actions per message`, `${f(c.perMessage.historyEvents)} / ${f(c.perMessage.actions)}`, `${f(cost.baseline.perMessage.historyEvents)} / ${f(cost.baseline.perMessage.actions)}`, f(cost.actionsPerMessageRatio[c.name.split(' ')[0]]), '']);
+    }
+  }
+  if (simulate) {
+    rows.push(['simulate', `${simulate.scenario.split('/').pop()} (${simulate.simulatedDays} days) wall s`, f(simulate.engine.wallMs / 1000), f(simulate.baseline.wallMs / 1000), f(simulate.ratio), '']);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}

@@ -1,0 +1,159 @@
+// Two worker processes (worker/main.ts, as production runs them) on one task queue share the load: each
+// one's own Prometheus endpoint (WORKER_METRICS_PORT) shows workflow tasks, deliver activities and delivery
+// decisions it ran. Then one of them is SIGKILLed mid-flight (the whole process, not only its tsx wrapper):
+// the other finishes everything, and every customer gets exactly one welcome mail at the SMTP server; the
+// one exception it allows is a send A had running at the moment it died, which may arrive twice as the same
+// message (same Message-ID): see docs/reliability.md.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { sendEvent } from '../../client/events';
+import { dataConverterFor } from '../../privacy/keys';
+import type { EngineConfig } from '../../workflows/engineConfig';
+import { customerWorkflowId, ledgerQuery } from '../../workflows/messages';
+import { perRecipient, reliabilityLine, sleep, until } from '../helpers/faults';
+import { testCodec, TEST_PAYLOAD_KEYS } from '../helpers/privacy';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtpSink';
+import { freePort, startTemporalProcess, type TemporalProcess } from '../helpers/temporalProcess';
+import { startWorkerProcess, type WorkerProcess } from '../helpers/workerProcess';
+
+const TASK_QUEUE = 'faults-two-workers';
+const CUSTOMERS = 160;
+const engine: Partial<EngineConfig> = { policy: { caps: { perDay: 10, perWeek: 20 }, quietHours: null } };
+
+let tmp: string;
+let temporal: TemporalProcess;
+let client: Client;
+let smtp: SmtpSink;
+const workers: WorkerProcess[] = [];
+
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'omnijourney-workers-'));
+  [temporal, smtp] = await Promise.all([startTemporalProcess(join(tmp, 'temporal.sqlite')), startSmtpSink(0, { acceptDelayMs: 150 })]);
+  client = new Client({ connection: await Connection.connect({ address: temporal.address }), dataConverter: dataConverterFor(testCodec()) });
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.kill('SIGKILL')));
+  await client?.connection.close();
+  await temporal?.stop();
+  await smtp?.close();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+async function worker(metricsPort: number): Promise<WorkerProcess> {
+  const w = await startWorkerProcess({
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_TASK_QUEUE: TASK_QUEUE,
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(smtp.port),
+    // One host: both share the outbox journal, as two workers on one machine do.
+    OMNIJOURNEY_DATA_DIR: join(tmp, 'data'),
+    WORKER_METRICS_PORT: String(metricsPort),
+    PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
+  });
+  workers.push(w);
+  return w;
+}
+
+/** The sum of every series of these metrics (by name prefix, labels ignored). */
+function total(text: string, name: RegExp): number {
+  return text
+    .split('\n')
+    .filter((l) => !l.startsWith('#') && name.test(l.slice(0, l.search(/[{ ]/))))
+    .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
+
+interface Load {
+  workflowTasks: number;
+  /** Deliver activities finished (sent or failed). */
+  activities: number;
+  /** Deliver activities received and not finished: running now. */
+  inFlight: number;
+  sent: number;
+}
+
+async function load(port: number): Promise<Load & { text: string }> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+  return {
+    text,
+    workflowTasks: total(text, /^temporal_workflow_task_execution_latency\w*_count$/),
+    activities: total(text, /^temporal_activity_execution_latency\w*_count$/),
+    inFlight: total(text, /^temporal_activity_task_received\w*$/) - total(text, /^temporal_activity_execution_latency\w*_count$/),
+    sent: text
+      .split('\n')
+      .filter((l) => l.startsWith('omnijourney_deliveries_total{') && l.includes('status="sent"'))
+      .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0),
+  };
+}
+
+test('two workers share the load; SIGKILL one mid-send: the other finishes, nothing lost, nothing sent twice as another message', async () => {
+  const ports = [await freePort(), await freePort()];
+  const [a] = await Promise.all(ports.map((p) => worker(p)));
+
+  const ids = Array.from({ length: CUSTOMERS }, (_, i) => `pair-${i}`);
+  const queue = [...ids];
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let id = queue.shift(); id; id = queue.shift()) {
+        await sendEvent(client, { messageId: `${id}-identify`, type: 'identify', customerId: id, name: 'identify', properties: {}, traits: { email: `${id}@workers.example` }, context: {} }, { taskQueue: TASK_QUEUE, engine });
+        await sendEvent(client, { messageId: `${id}-signup`, type: 'track', customerId: id, name: 'user.signed_up', properties: {}, traits: {}, context: {} }, { taskQueue: TASK_QUEUE, engine });
+      }
+    }),
+  );
+
+  // Both are busy before one dies.
+  let before: Load[] = [];
+  await until(
+    'both workers to have run workflow tasks and sends',
+    async () => {
+      before = await Promise.all(ports.map((p) => load(p)));
+      return smtp.mails.length >= CUSTOMERS / 4 && before.every((l) => l.workflowTasks > 0 && l.activities > 0 && l.sent > 0);
+    },
+    120_000,
+    () => JSON.stringify(before.map(({ workflowTasks, activities, sent }) => ({ workflowTasks, activities, sent }))),
+  );
+  // Kill A while it has sends running (its metrics: activity tasks received but not finished), if that comes within 20 s.
+  let inFlightOnA = 0;
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline && inFlightOnA === 0; ) inFlightOnA = (await load(ports[0])).inFlight;
+  await a.kill('SIGKILL');
+  const atKill = smtp.mails.length;
+  expect(atKill).toBeLessThan(CUSTOMERS); // it died mid-flight
+  expect(a.proc.signalCode).toBe('SIGKILL');
+
+  // The survivor finishes, including what the dead one had in flight (retried after its 1-minute start-to-close timeout).
+  await until('a mail for every customer', () => perRecipient(smtp.mails).size >= CUSTOMERS, 180_000, () => `${perRecipient(smtp.mails).size}/${CUSTOMERS}`);
+  // Done means every send is recorded as sent on its customer (the send A had running at the kill is retried
+  // only after its start-to-close timeout), not only that a mail arrived.
+  const unsettled = new Set(ids);
+  await until(
+    'every welcome mail recorded as sent on its customer',
+    async () => {
+      for (const id of [...unsettled]) {
+        const ledger = await client.workflow.getHandle(customerWorkflowId(id)).query(ledgerQuery);
+        if (ledger.some((e) => e.template === 'welcome/hello' && e.status === 'sent')) unsettled.delete(id);
+      }
+      return unsettled.size === 0;
+    },
+    150_000,
+    () => [...unsettled].join(', '),
+  );
+  await sleep(2000);
+  const counts = perRecipient(smtp.mails);
+  const doubled = [...counts.entries()].filter(([, n]) => n > 1);
+  // A duplicate that is the same message (same Message-ID: the idempotency key) can be dropped downstream.
+  const sameMessage = doubled.filter(([to]) => new Set(smtp.mails.filter((m) => String(m.to && !Array.isArray(m.to) ? m.to.text : '') === to).map((m) => m.messageId)).size === 1);
+  const after = await load(ports[1]);
+  reliabilityLine(
+    `two workers, ${CUSTOMERS} customers: before the kill A ran ${before[0].workflowTasks} workflow tasks / ${before[0].activities} sends, B ${before[1].workflowTasks} / ${before[1].activities}; ` +
+      `A SIGKILLed with ${inFlightOnA} send(s) running, at ${atKill} mails; B finished (${after.activities} sends in all); ${counts.size}/${CUSTOMERS} customers mailed, lost ${CUSTOMERS - counts.size}, duplicated ${doubled.reduce((n, [, c]) => n + c - 1, 0)} (${sameMessage.length} with the same Message-ID)`,
+  );
+  expect(counts.size).toBe(CUSTOMERS);
+  // Nothing sent twice as two different messages. What can repeat is a send A had running at the kill,
+  // when the SMTP server had taken the message but A died before it heard so (no provider takes an
+  // idempotency key): then it is the same message, with the same Message-ID, which a relay or mailbox drops.
+  expect(doubled.filter(([to]) => !sameMessage.some(([t]) => t === to))).toEqual([]);
+  expect(sameMessage.length).toBeLessThanOrEqual(inFlightOnA);
+  expect(after.sent).toBeGreaterThan(before[1].sent);
+}, 360_000);
