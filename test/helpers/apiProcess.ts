@@ -1,10 +1,9 @@
 // The ingest API as its own OS process (api/main.ts, as `npm start` and production run it), with its output
 // captured: for the log checks and the soak run.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-const root = join(__dirname, '..', '..');
+import { startTsxProcess } from './tsxProcess';
 
 export interface ApiProcess {
   proc: ChildProcess;
@@ -17,37 +16,11 @@ export interface ApiProcess {
 
 /** Starts `tsx api/main.ts` with `env` (API_PORT among them) and waits until it listens. */
 export async function startApiProcess(env: Record<string, string>, readyTimeoutMs = 60_000): Promise<ApiProcess> {
-  // Its own process group (tsx runs the API in a child node process): signals go to both.
-  const proc = spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'api', 'main.ts')], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  const signalGroup = (signal: NodeJS.Signals): void => {
-    try {
-      process.kill(-proc.pid!, signal);
-    } catch {
-      // already gone
-    }
-  };
-  let out = '';
-  proc.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-  proc.stderr?.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  const deadline = Date.now() + readyTimeoutMs;
-  let url: string | undefined;
-  while (!(url = /ingest API on (http:\/\/\S+)/.exec(out)?.[1])) {
-    if (proc.exitCode !== null || Date.now() > deadline) {
-      signalGroup('SIGKILL');
-      throw new Error(`API did not start: ${out.slice(-2000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const { proc, ready, output, signalGroup, exited } = await startTsxProcess(join('api', 'main.ts'), env, /ingest API on (http:\/\/\S+)/, readyTimeoutMs);
   return {
     proc,
-    url,
-    output: () => out,
+    url: ready[1],
+    output,
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) {
         signalGroup('SIGTERM');
