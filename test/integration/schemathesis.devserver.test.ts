@@ -46,7 +46,9 @@ function ensureSt(): Promise<string> {
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'omnijourney-st-'));
   [env, smtp] = await Promise.all([startDevServer(), startSmtpSink()]);
-  const config = loadConfig({ API_WRITE_KEYS: KEY, QUIET_HOURS: 'off' });
+  // A generous Temporal deadline: this test is about input handling, and a dev server slowed by other suites
+  // running beside it must not turn a valid event into a 503 (that path has its own tests in api.devserver).
+  const config = loadConfig({ API_WRITE_KEYS: KEY, QUIET_HOURS: 'off', API_TEMPORAL_TIMEOUT_MS: '30000' });
   engine = await startEngine(env, emailActivitiesFor(smtp), config.engine);
   app = buildServer({ client: engine.client, taskQueue: engine.taskQueue, api: config.api, engine: config.engine, customers: customersConfig(config) });
   url = await app.listen({ port: 0, host: '127.0.0.1' });
