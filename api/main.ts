@@ -7,6 +7,7 @@ import { dataConverterFor, describePayloadKeys, resolvePayloadKeys } from '../pr
 import { PayloadEncryptionCodec } from '../privacy/codec';
 import { connectionOptions } from '../worker/connect';
 import { customersConfig } from './customers';
+import { deadlineBoundRetry } from './deadline';
 import { buildServer } from './server';
 
 const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || host.startsWith('127.');
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   // Payload encryption (README "Privacy"): the same keys as the worker; the API also serves them to the UI at /codec.
   const keys = resolvePayloadKeys(config);
   const codec = keys ? new PayloadEncryptionCodec(keys.keys) : undefined;
-  const connection = Connection.lazy(connectionOptions(config));
+  const connection = Connection.lazy({ ...connectionOptions(config), interceptors: [deadlineBoundRetry()] });
   const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(codec) });
   const app = buildServer({
     client,

@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { createDeliveryActivities } from '../../activities/delivery';
 import { ApiMetrics } from '../../api/metrics';
 import { LIMITS } from '../../api/schemas';
+import { deadlineBoundRetry } from '../../api/deadline';
 import { buildServer } from '../../api/server';
 import { loadConfig, type Config } from '../../config/config';
 import { createEngineWorker } from '../../worker/createWorker';
@@ -48,7 +49,7 @@ beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'omnijourney-api-'));
   temporal = await startTemporalProcess(join(tmp, 't.sqlite'));
   worker = await startWorker();
-  connection = Connection.lazy({ address: temporal.address });
+  connection = Connection.lazy({ address: temporal.address, interceptors: [deadlineBoundRetry()] }); // as api/main.ts
   client = new Client({ connection, namespace: 'default' });
   config = loadConfig({ API_WRITE_KEYS: `${KEY},${KEY2}`, API_TEMPORAL_TIMEOUT_MS: String(TIMEOUT_MS) });
   app = buildServer({ client, taskQueue, api: config.api, engine: config.engine, metrics: new ApiMetrics() });

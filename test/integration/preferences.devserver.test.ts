@@ -14,7 +14,7 @@ import twilio from 'twilio';
 import { customersConfig } from '../../api/customers';
 import { buildServer } from '../../api/server';
 import { loadConfig, type Config } from '../../config/config';
-import { signPreferenceToken } from '../../preferences/token';
+import { signPreferenceToken, verifyPreferenceToken } from '../../preferences/token';
 import type { Channel, Topic } from '../../sdk/events';
 import { createWorkerActivities } from '../../worker/activities';
 import type { DeliveryRequest, LedgerEntry } from '../../workflows/customerState';
@@ -270,7 +270,10 @@ test('one-click unsubscribe (RFC 8058) revokes marketing email only: marketing m
   const page = await http(`/unsubscribe/${token('unsub-uma')}`);
   expect(page.status).toBe(200);
   expect(page.text).toMatch(/<form method="post">\s*<input type="hidden" name="List-Unsubscribe" value="One-Click">\s*<button type="submit">Unsubscribe<\/button>/);
-  expect(page.text).toContain(`href="../preferences/${token('unsub-uma')}"`);
+  // …and a link to the preference centre with a token for the same customer (signed afresh, so compared by its claims).
+  const link = /href="\.\.\/preferences\/([^"]+)"/.exec(page.text);
+  expect(link).not.toBeNull();
+  expect(verifyPreferenceToken(PREFERENCES_SECRET, link![1])).toMatchObject({ ok: true, customerId: 'unsub-uma' });
   expect((await profile('unsub-uma')).consent.history ?? []).toEqual([]);
 
   // What Gmail and others send: a POST with List-Unsubscribe=One-Click, form-encoded.
