@@ -41,12 +41,25 @@ export function procMemory(pid: number): { rss: number; peak: number } | undefin
   }
 }
 
+/** Every child this module spawned and has not seen exit: killed by killStarted() on Ctrl-C, also while
+ *  they are still starting. */
+const running = new Set<ChildProcess>();
+let stopCurrent: (() => Promise<void>) | undefined;
+
+/** Ctrl-C: stops what startInfra started (dev server, sink, processes), and any child still starting. */
+export async function stopEverything(): Promise<void> {
+  for (const p of running) p.kill('SIGTERM');
+  await stopCurrent?.();
+}
+
 /** Runs a TypeScript entry point as `node --import tsx <script>`: one process (no tsx wrapper), so its pid
  *  is the program's own. The environment is the caller's minus every omnijourney setting, plus `env`. */
 export async function spawnTs(name: string, script: string, env: Record<string, string>, ready: RegExp, timeoutMs = 180_000): Promise<ChildProc> {
   const base: Record<string, string | undefined> = { ...process.env };
   for (const key of Object.keys(ConfigSchema.shape)) delete base[key];
   const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(root, script)], { cwd: root, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(proc);
+  proc.once('exit', () => running.delete(proc));
   let out = '';
   const keep = (c: Buffer) => void (out = (out + c.toString()).slice(-20_000));
   proc.stdout?.on('data', keep);
@@ -141,11 +154,15 @@ export async function startInfra({ keep = false, workerEnv = {}, pragmas = [] }:
   const dir = mkdtempSync(join(tmpdir(), 'omnijourney-bench-'));
   const dbFile = join(dir, 'temporal.sqlite');
   const stops: Array<() => Promise<unknown>> = [];
+  let stopped = false;
   const stopAll = async () => {
+    if (stopped) return;
+    stopped = true;
     for (const s of stops.reverse()) await s().catch((err) => progress(`cleanup: ${(err as Error).message}`));
     if (!keep) rmSync(dir, { recursive: true, force: true });
     else progress(`kept ${dir}`);
   };
+  stopCurrent = stopAll;
   try {
     progress('starting the Temporal dev server (SQLite) and the SMTP sink');
     const [temporal, sink] = await Promise.all([startTemporalProcess(dbFile, 120_000, pragmas.flatMap((p) => ['--sqlite-pragma', p])), startBenchSink()]);

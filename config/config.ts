@@ -83,7 +83,7 @@ export const ConfigSchema = z.object({
   CAP_SMS_PER_DAY: z.coerce.number().int().min(0).optional(),
   CAP_SMS_PER_WEEK: z.coerce.number().int().min(0).optional(),
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
-  /** Workflows the worker keeps in memory (sticky cache); unset: the SDK's default from the heap size. */
+  /** Workflows the worker keeps in memory (sticky cache); unset: 250 (worker/createWorker.ts DEFAULT_MAX_CACHED_WORKFLOWS). */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
   PHONE_LOOKUP_SECRET: z.string().min(16).default('omnijourney-dev-lookup-secret'),
   // Privacy (README "Privacy"): payload encryption and the codec endpoint for the Temporal UI.
@@ -119,7 +119,7 @@ export interface Config {
   dataDir: string;
   /** Port of the worker's Prometheus /metrics (0: off). */
   workerMetricsPort: number;
-  /** WORKER_MAX_CACHED_WORKFLOWS: the worker's workflow cache size; undefined = the SDK's default. */
+  /** WORKER_MAX_CACHED_WORKFLOWS: the worker's workflow cache size; undefined = DEFAULT_MAX_CACHED_WORKFLOWS (worker/createWorker.ts). */
   workerMaxCachedWorkflows?: number;
   api: ApiConfig;
   smtp: { host: string; port: number; secure: boolean; user?: string; pass?: string; from: string; inboxPort: number };

@@ -12,10 +12,19 @@ export interface EngineWorkerOptions {
   workflowBundle?: WorkflowBundleWithSourceMap;
   /** Payload encryption (privacy/codec.ts). Every client that talks to these workflows needs the same keys. */
   payloadCodecs?: PayloadCodec[];
-  /** Workflows kept in memory between tasks (WORKER_MAX_CACHED_WORKFLOWS); unset: the SDK's default, which
-   *  grows with the heap size (about 2,300 on a 4 GB heap, at roughly 1 to 1.5 MB of RSS each). */
+  /** Workflows kept in memory between tasks (WORKER_MAX_CACHED_WORKFLOWS); unset: DEFAULT_MAX_CACHED_WORKFLOWS. */
   maxCachedWorkflows?: number;
 }
+
+/**
+ * The workflow cache when WORKER_MAX_CACHED_WORKFLOWS is unset. The SDK's own default grows with the heap
+ * limit (about 2,300 workflows on a machine with Node's 4 GB heap), and every cached workflow of the engine
+ * holds its own copy of workflows/, journeys/ and zod (about 1.1 MB of heap each), so a worker grew to 3–4 GB
+ * of RSS with 1,000 idle customers (two workflows each). A fixed cache keeps the worker's memory flat however
+ * many customers wait; a workflow that is not cached replays its history on its next task, which only
+ * matters when more than this many workflows are busy at the same moment (docs/benchmarks.md).
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 250;
 
 export async function createEngineWorker(o: EngineWorkerOptions): Promise<Worker> {
   return Worker.create({
@@ -25,6 +34,6 @@ export async function createEngineWorker(o: EngineWorkerOptions): Promise<Worker
     activities: o.activities,
     ...(o.payloadCodecs?.length ? { dataConverter: { payloadCodecs: o.payloadCodecs } } : {}),
     workflowBundle: o.workflowBundle ?? (await buildWorkflowBundleInThread()),
-    ...(o.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: o.maxCachedWorkflows } : {}),
+    maxCachedWorkflows: o.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
   });
 }
