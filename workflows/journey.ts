@@ -192,8 +192,12 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyStatu
       await customer.signal(updateTraitsSignal, patch);
     },
     step(name) {
+      // Marking the step the customer is already at changes nothing the UI can show: no upsert (a history
+      // event and a billable action each; pet-lifecycle re-marks its stage on every loop). Behind a patch so
+      // runs that started before this change replay their upserts.
+      const unchanged = status.step === name && patched('step-upsert-only-on-change');
       status.step = name;
-      upsertSearchAttributes([{ key: JOURNEY_STEP, value: name }]);
+      if (!unchanged) upsertSearchAttributes([{ key: JOURNEY_STEP, value: name }]);
       record({ kind: 'step', step: name });
       describe('');
     },
