@@ -41,7 +41,7 @@ export function procMemory(pid: number): { rss: number; peak: number } | undefin
   }
 }
 
-/** Every child this module spawned and has not seen exit: killed by killStarted() on Ctrl-C, also while
+/** Every child this module spawned and has not seen exit: killed by stopEverything() on Ctrl-C, also while
  *  they are still starting. */
 const running = new Set<ChildProcess>();
 let stopCurrent: (() => Promise<void>) | undefined;

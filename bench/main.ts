@@ -2,7 +2,7 @@
 // each workload against the engine and a plain-Temporal baseline on the same server, prints a table and,
 // with --json, one JSON document. See docs/benchmarks.md.
 //
-//   npm run bench                      full run (the sizes; 1.5–2 h on 2 cores)
+//   npm run bench                      full run (the sizes; 84 min on 2 quiet cores)
 //   npm run bench -- --quick           smaller sizes and shorter windows (about 3 min)
 //   npm run -s bench -- --quick --json > bench.json
 //   npm run bench -- --only ingest,e2e --out results.json
