@@ -60,7 +60,8 @@ export interface JourneyContext<P = Properties> {
    *  Resolves true after waiting, false at once when that moment has already passed. */
   sleepUntil(date: Date | string, options?: SleepUntilOptions): Promise<boolean>;
   /** Waits for the next event of that name — or of any of the names — arriving after this call, or returns
-   *  null when `within` elapses. */
+   *  null when `within` elapses. Sends and trait updates are instant here: an event that arrives while the
+   *  engine is still carrying out the sends just before this call counts as arriving after it. */
   waitFor(event: string | string[], options: WaitForOptions): Promise<JourneyEvent | null>;
   /** Sends through the delivery pipeline; a list of channels is an ordered fallback. */
   send(channel: Channel | Channel[], template: string, data?: Properties, options?: SendOptions): Promise<SendResult>;

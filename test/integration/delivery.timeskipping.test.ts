@@ -2,7 +2,7 @@
 // the customer's own timezone (also across a DST change), caps shared by competing journeys with the
 // ledger explaining each suppression, and transactional bypasses.
 import type { SimulationClock } from '../../simulate/clock';
-import { stateQuery } from '../../workflows/messages';
+import { journeyStatusQuery, stateQuery } from '../../workflows/messages';
 import { bundleWithTestJourneys, type RunningEngine } from '../helpers/engine';
 import type { SmtpSink } from '../helpers/smtpSink';
 import { startTimeSkippingHarness, type TimeSkippingHarness } from '../helpers/timeSkipping';
@@ -98,4 +98,26 @@ test('an urgent transactional message goes out in quiet hours; a plain transacti
   expect(smtp.mailsTo('ugo@example.com')).toHaveLength(1);
   await later(9 * HOUR);
   expect(smtp.mailsTo('ugo@example.com')).toHaveLength(2);
+});
+
+test('an event that arrives while a send is held by quiet hours still counts for the waitFor after it', async () => {
+  // welcome: hello, then waitFor project.created (3 days), a nudge if none came. The sign-up comes at 22:00,
+  // so hello is held until 08:00; the project is created at 23:00, while the journey is still inside its
+  // send. For the author the send was instant and the project came after it: no nudge.
+  await customer('quinn', 'UTC');
+  const day = new Date((await clock.now()).getTime() + DAY).toISOString().slice(0, 10);
+  const next = new Date(new Date(`${day}T00:00:00Z`).getTime() + DAY).toISOString().slice(0, 10);
+  await clock.advanceTo(new Date(`${day}T22:00:00Z`));
+  await engine.send({ customerId: 'quinn', name: 'user.signed_up', properties: { plan: 'pro' } });
+  await later(HOUR);
+  expect(smtp.mailsTo('quinn@example.com')).toHaveLength(0);
+  expect((await state('quinn')).ledger.at(-1)).toMatchObject({ template: 'welcome/hello', status: 'deferred', reason: 'quiet-hours' });
+  await engine.send({ customerId: 'quinn', name: 'project.created', properties: { projectId: 'p-1' } });
+
+  // Past the 3-day wait: no nudge, the journey knows about the project (the check-in follows 30 days later).
+  await clock.advanceTo(new Date(new Date(`${next}T09:00:00Z`).getTime() + 4 * DAY));
+  const templates = smtp.mailsTo('quinn@example.com').map((m) => m.headers.get('x-omnijourney-template'));
+  expect(templates).toEqual(['welcome/hello']);
+  const status = await engine.client.workflow.getHandle('journey:welcome:quinn').query(journeyStatusQuery);
+  expect(status.timeline.map((t) => t.step).filter(Boolean)).toEqual(['welcome', 'wait-for-first-project']);
 });
