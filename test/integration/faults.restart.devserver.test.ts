@@ -63,8 +63,9 @@ const items = [{ sku: 'sku-1', name: 'Walking boots', price: 120, quantity: 1 }]
 test('SIGKILL of the Temporal server mid-sleep and mid-wait, restart on the same file: every journey sends its next message once; retried events land once', async () => {
   // cart-0..2 sleep 40 s before reminder-2 (due after the restart); cart-3..5 sleep 15 s, and the server stays
   // down until that has passed, so their timers come due while it is down.
-  // welcome-0..2 wait up to 10 min for project.created (far longer than the test: on a loaded machine 2 min
-  // was once not enough for signup, outage and restart), which a client sends during the outage (and retries);
+  // welcome-0..2 wait up to 10 min for project.created (longer than the test, so a nudge can only mean the
+  // event was missed: it was, when it landed while the hello's result was still on its way back to the
+  // journey, until waitFor counted events that arrive during sends), which a client sends during the outage (and retries);
   // welcome-3..5 wait 30 s and get nothing: their nudge comes whether the wait ends during the outage or after.
   const SHORT_SLEEP_MS = 15_000;
   const carts = Array.from({ length: 6 }, (_, i) => ({ id: `cart-${i}`, secondMs: i < 3 ? 40_000 : SHORT_SLEEP_MS }));
