@@ -10,13 +10,9 @@ import { customersConfig } from './customers';
 import { deadlineBoundRetry } from './deadline';
 import { buildServer } from './server';
 
-const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || host.startsWith('127.');
-
 async function main(): Promise<void> {
-  const config = loadConfig();
-  if (config.api.usesDevKey && !isLoopback(config.api.host)) {
-    throw new ConfigError(`API_HOST is ${config.api.host} but API_WRITE_KEYS is unset: the development write key is for 127.0.0.1 only. Set API_WRITE_KEYS to your own keys.`);
-  }
+  // Refuses missing and development secrets in production mode, and on a non-loopback API_HOST or PUBLIC_URL.
+  const config = loadConfig(process.env, { role: 'api' });
   // Lazy: no call is made until the first request, so the API is up (and says 503) while Temporal is not.
   // Payload encryption (README "Privacy"): the same keys as the worker; the API also serves them to the UI at /codec.
   const keys = resolvePayloadKeys(config);
@@ -45,6 +41,7 @@ async function main(): Promise<void> {
   await app.listen({ port: config.api.port, host: config.api.host });
   const shownHost = config.api.host.includes(':') ? `[${config.api.host}]` : config.api.host;
   console.log(`ingest API on http://${shownHost}:${config.api.port} → Temporal ${temporalAddress(config)}, task queue "${config.temporal.taskQueue}"`);
+  if (config.production) console.log('production mode: every secret this process uses is set, none is a development default');
   if (config.api.usesDevKey) console.log(`using the development write key "${DEV_WRITE_KEY}" (set API_WRITE_KEYS in production)`);
   else console.log(`${config.api.writeKeys.length} write key(s) configured`);
   console.log(`preference centre, one-click unsubscribe and Twilio webhooks at ${config.publicUrl} (PUBLIC_URL)`);

@@ -55,8 +55,12 @@ function parseJson(what: string, text: string | undefined): Record<string, unkno
   return parsed.data;
 }
 
+/** The CLI's configuration. In production mode it refuses to run without PREFERENCES_SECRET, PHONE_LOOKUP_SECRET
+ *  and PAYLOAD_KEYS (README "Configuration"); `simulate` and `journeys --offline` need none of them. */
+const cliConfig = () => loadConfig(process.env, { role: 'cli' });
+
 async function deliver(event: Omit<CustomerEvent, 'messageId'> & { messageId?: string }): Promise<void> {
-  const config = loadConfig();
+  const config = cliConfig();
   const client = await connectClient(config, 10_000);
   const full = { ...event, messageId: event.messageId ?? `cli-${Date.now()}-${Math.random().toString(36).slice(2, 10)}` };
   const checked = CustomerEvent.safeParse(full);
@@ -95,7 +99,7 @@ export function buildProgram(): Command {
     .description('print a customer\'s profile, consent, journeys and delivery ledger as JSON')
     .argument('<customerId>')
     .action(async (customerId: string) => {
-      const client = await connectClient(loadConfig(), 10_000);
+      const client = await connectClient(cliConfig(), 10_000);
       const state = await client.workflow.getHandle(customerWorkflowId(customerId)).query(stateQuery);
       console.log(JSON.stringify(state, null, 2));
     });
@@ -106,7 +110,7 @@ export function buildProgram(): Command {
     .argument('<customerId>')
     .action(async (customerId: string) => {
       const id = checkedCustomerId(customerId);
-      const client = await connectClient(loadConfig(), 10_000);
+      const client = await connectClient(cliConfig(), 10_000);
       try {
         console.log(JSON.stringify(await exportCustomer(client, id), null, 2));
       } catch (err) {
@@ -124,7 +128,7 @@ export function buildProgram(): Command {
     .action(async (customerId: string, o: { yes?: boolean }) => {
       const id = checkedCustomerId(customerId);
       if (!o.yes && !process.stdin.isTTY) throw new UsageError(`erase deletes customer "${id}" for good; add --yes to confirm (stdin is not a terminal)`);
-      const client = await connectClient(loadConfig(), 10_000);
+      const client = await connectClient(cliConfig(), 10_000);
       if (!o.yes) {
         const found = await listCustomerExecutions(client, id);
         console.log(`This terminates and deletes ${found.length} workflow execution(s) of customer "${id}":`);
@@ -153,8 +157,9 @@ export function buildProgram(): Command {
       let note = '';
       if (!o.offline) {
         try {
-          counts = await runningByStep(await connectClient(loadConfig(), 5000));
+          counts = await runningByStep(await connectClient(cliConfig(), 5000));
         } catch (err) {
+          if (err instanceof ConfigError) throw err;
           note = `(no counts: ${(err as Error).message.split('\n')[0]}; is the engine running? --offline skips this)`;
         }
       }
@@ -176,7 +181,7 @@ export function buildProgram(): Command {
     .action(async (template: string, o: { channel: string; data?: string }) => {
       const channel = Channel.safeParse(o.channel);
       if (!channel.success) throw new UsageError(`--channel must be one of ${Channel.options.join(', ')}`);
-      const config = loadConfig();
+      const config = cliConfig();
       const links = preferenceLinks(config.publicUrl, config.channels.preferencesSecret, 'preview');
       const vars = { customer: { id: 'preview' }, traits: {}, data: {}, links, ...parseJson('--data', o.data) };
       const m = await createRenderer().render(template, channel.data, vars).catch((err: Error) => {
@@ -205,7 +210,8 @@ export function buildProgram(): Command {
       if (o.journey && !journeys.some((j) => j.name === o.journey)) throw new UsageError(`unknown journey "${o.journey}" (see: omnijourney journeys)`);
       const { ensureTestServer } = await import('../scripts/tools.mjs');
       const testServerPath = await ensureTestServer();
-      const result = await runSimulation(parsed.data, { journey: o.journey, testServerPath, engine: loadConfig().engine });
+      // No secrets needed, production mode or not: a throwaway time-skipping server, no encryption, nothing sent.
+      const result = await runSimulation(parsed.data, { journey: o.journey, testServerPath, engine: loadConfig(process.env, { role: 'simulate' }).engine });
       if (o.json) {
         for (const r of result.rows) console.log(JSON.stringify(r));
         console.log(JSON.stringify(result.final));

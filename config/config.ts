@@ -1,5 +1,6 @@
 // All configuration, parsed once from the environment into one typed object. Library code never
 // reads process.env; entry points call loadConfig() and pass the result down.
+import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 import type { EngineConfig } from '../workflows/engineConfig';
 import { DEFAULT_ENGINE_CONFIG } from '../workflows/engineConfig';
@@ -28,10 +29,23 @@ const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http:// or htt
 export const DEV_PREFERENCES_SECRET = 'oj-dev-preferences-secret-NOT-FOR-PRODUCTION';
 /** A well-formed but fake Twilio account for the local Prism mock. */
 export const DEV_TWILIO_ACCOUNT_SID = 'AC00000000000000000000000000000000';
+/** The Twilio auth token when TWILIO_AUTH_TOKEN is unset. DEVELOPMENT ONLY: it is public, and the API checks
+ *  Twilio's webhook signatures (STOP, START, status callbacks) with it. */
+export const DEV_TWILIO_AUTH_TOKEN = 'dev-auth-token';
+/** Keys the PhoneLookup search attribute when PHONE_LOOKUP_SECRET is unset. DEVELOPMENT ONLY: with a public key
+ *  the HMAC of a phone number is reversed by hashing every number of a region. */
+export const DEV_PHONE_LOOKUP_SECRET = DEFAULT_ENGINE_CONFIG.lookupSecret;
 /** E.164 phone numbers: + country code and subscriber number, 8 to 15 digits. */
 export const E164 = /^\+[1-9]\d{7,14}$/;
 
 export const ConfigSchema = z.object({
+  /** `production` turns production mode on, as NODE_ENV=production does (README "Configuration"). */
+  OMNIJOURNEY_ENV: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(['production', 'development'], { error: 'expected "production" or "development"' }))
+    .optional(),
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TLS: bool.default(false),
@@ -65,7 +79,7 @@ export const ConfigSchema = z.object({
   PUBLIC_URL: httpUrl.optional(),
   PREFERENCES_SECRET: z.string().min(16, 'use at least 16 random characters').default(DEV_PREFERENCES_SECRET),
   TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'expected "AC" followed by 32 hex digits').default(DEV_TWILIO_ACCOUNT_SID),
-  TWILIO_AUTH_TOKEN: z.string().min(1).default('dev-auth-token'),
+  TWILIO_AUTH_TOKEN: z.string().min(1).default(DEV_TWILIO_AUTH_TOKEN),
   TWILIO_FROM: z.string().regex(E164, 'expected an E.164 number such as +14155550100').default('+15005550006'),
   /** Unset: the local Prism mock on PRISM_PORT. `twilio` (or empty): the real api.twilio.com. */
   TWILIO_API_BASE_URL: z
@@ -85,7 +99,7 @@ export const ConfigSchema = z.object({
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** Workflows the worker keeps in memory (sticky cache); unset: 250 (worker/createWorker.ts DEFAULT_MAX_CACHED_WORKFLOWS). */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
-  PHONE_LOOKUP_SECRET: z.string().min(16).default('omnijourney-dev-lookup-secret'),
+  PHONE_LOOKUP_SECRET: z.string().min(16, 'use at least 16 random characters').default(DEV_PHONE_LOOKUP_SECRET),
   // Privacy (README "Privacy"): payload encryption and the codec endpoint for the Temporal UI.
   PAYLOAD_ENCRYPTION: onOff.default(true),
   /** `<keyId>:<base64 32-byte key>`, comma-separated; the first encrypts, all decrypt. Unset: the dev key file. */
@@ -115,6 +129,9 @@ export const ConfigSchema = z.object({
 });
 
 export interface Config {
+  /** Production mode (NODE_ENV=production or OMNIJOURNEY_ENV=production): every secret this process uses was
+   *  set, none is a development default (loadConfig refuses otherwise). */
+  production: boolean;
   temporal: { address?: string; namespace: string; tls: boolean; apiKey?: string; taskQueue: string; port: number; uiPort: number };
   dataDir: string;
   /** Port of the worker's Prometheus /metrics (0: off). */
@@ -182,23 +199,40 @@ export interface ApiConfig {
 
 export class ConfigError extends Error {}
 
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+/** The process that loads the configuration: it decides which secrets must be set (README "Configuration"). */
+export type ConfigRole = 'api' | 'worker' | 'cli' | 'simulate';
+
+export interface LoadConfigOptions {
+  /** The process (or processes, for `npm start`) this configuration is for. Entry points say which; without it
+   *  only the secrets that the API, the worker and the CLI all use are checked (PREFERENCES_SECRET, PAYLOAD_KEYS).
+   *  `simulate` (a throwaway time-skipping server, no encryption, nothing sent) needs none. */
+  role?: ConfigRole | readonly ConfigRole[];
+}
+
+/**
+ * Parses the environment once. Every problem is collected and thrown as one ConfigError that names each variable
+ * and what to set: invalid values, and the secrets the role needs that are unset or a development default, in
+ * production mode (NODE_ENV=production or OMNIJOURNEY_ENV=production) or when the API can be reached from other
+ * machines (a non-loopback API_HOST or PUBLIC_URL).
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env, options: LoadConfigOptions = {}): Config {
   const parsed = ConfigSchema.safeParse(env);
-  if (!parsed.success) {
-    // Never echo secrets (write keys, API keys, passwords) into logs.
-    const shown = (name: string) => (/KEY|PASS|SECRET|TOKEN|WEBHOOK_URL/.test(name) ? '(value hidden)' : `(got ${JSON.stringify(env[name])})`);
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} ${shown(String(i.path[0]))}`);
-    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}\nFix these environment variables (see README "Configuration").`);
+  // Never echo secrets (write keys, API keys, passwords) into logs.
+  const shown = (name: string) => (/KEY|PASS|SECRET|TOKEN|WEBHOOK_URL/.test(name) ? '(value hidden)' : `(got ${JSON.stringify(env[name])})`);
+  const issues = parsed.success ? [] : parsed.error.issues;
+  const lines = issues.map((i) => `  ${i.path.join('.')}: ${i.message} ${shown(String(i.path[0]))}`);
+  const invalid = new Set(issues.map((i) => String(i.path[0])));
+  const mode = productionMode(env);
+  if (mode.conflict) lines.push(`  OMNIJOURNEY_ENV: "development" contradicts ${mode.conflict}; remove OMNIJOURNEY_ENV to run in production mode, or unset NODE_ENV to run in development`);
+  lines.push(...secretProblems(env, options.role, mode.source).filter((p) => !invalid.has(p.name)).map((p) => `  ${p.name}: ${p.message}`));
+  if (lines.length || !parsed.success) {
+    const header = mode.source ? `invalid configuration for production mode (${mode.source}):` : 'invalid configuration:';
+    throw new ConfigError(`${header}\n${lines.join('\n')}\nFix these environment variables (see README "Configuration").`);
   }
   const e = parsed.data;
-  if (e.PUBLIC_URL && !isLoopbackUrl(e.PUBLIC_URL) && e.PREFERENCES_SECRET === DEV_PREFERENCES_SECRET) {
-    throw new ConfigError('invalid configuration:\n  PREFERENCES_SECRET: required when PUBLIC_URL is not a local address (with the development value anyone could forge unsubscribe and preference links)\nFix these environment variables (see README "Channels").');
-  }
-  if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) {
-    throw new ConfigError('invalid configuration:\n  WEBHOOK_SECRET: required when WEBHOOK_URL is set (webhooks are always signed)\nFix these environment variables (see README "Channels").');
-  }
   const [qs, qe] = e.QUIET_HOURS === 'off' ? [] : e.QUIET_HOURS.split('-');
   return {
+    production: Boolean(mode.source),
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
@@ -248,9 +282,153 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
 }
 
-function isLoopbackUrl(url: string): boolean {
-  const host = new URL(url).hostname;
-  return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
+const loopback = new BlockList();
+loopback.addSubnet('127.0.0.0', 8, 'ipv4');
+loopback.addAddress('::1', 'ipv6');
+
+/** A host name or IP address that only this machine can reach: `localhost`, 127.0.0.0/8, ::1, and their
+ *  IPv4-mapped IPv6 forms (::ffff:127.0.0.1). Anything else, `0.0.0.0`, `::` and every other name included, is
+ *  reachable from elsewhere: `127.attacker.example` is a DNS name, not a loopback address. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  const family = isIP(h);
+  if (family) return loopback.check(h, family === 6 ? 'ipv6' : 'ipv4');
+  return h === 'localhost' || h === 'localhost.';
+}
+
+/** The URL's host is a loopback address (the URL parser normalises 127.1, 0x7f.0.0.1 and [::ffff:127.0.0.1]). */
+export function isLoopbackUrl(url: string): boolean {
+  try {
+    return isLoopbackHost(new URL(url).hostname);
+  } catch {
+    return false;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Production mode and what turned it on, e.g. "NODE_ENV=production"; a contradiction is reported, and counts as production. */
+function productionMode(env: Env): { source?: string; conflict?: string } {
+  const own = env.OMNIJOURNEY_ENV?.trim().toLowerCase();
+  const node = env.NODE_ENV?.trim().toLowerCase() === 'production';
+  if (own === 'production') return { source: 'OMNIJOURNEY_ENV=production' };
+  if (node) return { source: 'NODE_ENV=production', conflict: own === 'development' ? 'NODE_ENV=production' : undefined };
+  return {};
+}
+
+interface SecretRule {
+  name: string;
+  /** The processes that use it: in production mode each of them refuses to start without it. */
+  roles: readonly ConfigRole[];
+  /** Outside production mode, the processes that refuse its development default once the API can be reached from
+   *  other machines: a non-loopback API_HOST or PUBLIC_URL. */
+  reachable: readonly ConfigRole[];
+  /** Only a non-loopback API_HOST counts, not PUBLIC_URL (a proxy on the machine is what the codec refuses anyway). */
+  apiHostOnly?: boolean;
+  /** Whether the secret is needed at all with these settings. */
+  needed?: (env: Env) => boolean;
+  /** 'unset', 'development' (explicitly the development value), or undefined when it is fine. */
+  state: (value: string | undefined) => 'unset' | 'development' | undefined;
+  /** What goes wrong without it. */
+  risk: string;
+  /** What to set. */
+  fix: string;
+}
+
+const devDefault = (dev: string) => (v: string | undefined) => (v === undefined ? 'unset' : v === dev ? 'development' : undefined);
+const encryptionOn = (env: Env) => !['off', 'false', '0', 'no'].includes(env.PAYLOAD_ENCRYPTION?.trim() ?? '');
+const randomSecret = 'Set at least 16 random characters, e.g. `openssl rand -hex 32`';
+
+/** Every secret with a development default or none, and which process needs it (README "Configuration"). */
+const SECRET_RULES: readonly SecretRule[] = [
+  {
+    name: 'API_WRITE_KEYS',
+    roles: ['api'],
+    reachable: ['api'],
+    state: (v) => (v === undefined ? 'unset' : v.split(',').some((k) => k.trim() === DEV_WRITE_KEY) ? 'development' : undefined),
+    risk: 'the development write key is public, so anyone who reaches the API could send events for any customer',
+    fix: 'Set your own keys, comma-separated, at least 16 characters each, e.g. `openssl rand -hex 24`',
+  },
+  {
+    name: 'PREFERENCES_SECRET',
+    roles: ['api', 'worker', 'cli'],
+    reachable: ['api', 'worker', 'cli'],
+    state: devDefault(DEV_PREFERENCES_SECRET),
+    risk: 'with the development value anyone can forge unsubscribe and preference links for any customer',
+    fix: `${randomSecret}, the same on every API, worker and CLI`,
+  },
+  {
+    name: 'TWILIO_ACCOUNT_SID',
+    roles: ['worker'],
+    reachable: [],
+    state: devDefault(DEV_TWILIO_ACCOUNT_SID),
+    risk: 'the placeholder account sends SMS only to the local Twilio mock',
+    fix: 'Set your Twilio account SID ("AC" and 32 hex digits, from the Twilio console)',
+  },
+  {
+    name: 'TWILIO_AUTH_TOKEN',
+    roles: ['api', 'worker'],
+    reachable: ['api'],
+    state: devDefault(DEV_TWILIO_AUTH_TOKEN),
+    risk: `the development token ("${DEV_TWILIO_AUTH_TOKEN}") is public, so anyone could forge Twilio's STOP, START and status webhooks`,
+    fix: "Set your Twilio account's auth token (Twilio console, Account info)",
+  },
+  {
+    name: 'PHONE_LOOKUP_SECRET',
+    roles: ['api', 'cli'],
+    reachable: ['api', 'cli'],
+    state: devDefault(DEV_PHONE_LOOKUP_SECRET),
+    risk: "with the development value the PhoneLookup search attribute gives away customers' phone numbers to anyone who can list workflows",
+    fix: `${randomSecret}, the same on every API and CLI, before the first customer (each customer keeps the value it started with)`,
+  },
+  {
+    name: 'PAYLOAD_KEYS',
+    roles: ['api', 'worker', 'cli'],
+    // The development key file is random, not public: it is refused in production mode only.
+    reachable: [],
+    needed: encryptionOn,
+    state: (v) => (v === undefined ? 'unset' : undefined),
+    risk: 'the development key file in the data folder is for one machine, and its backups hold the key next to the data',
+    fix: 'Create a key with  echo "k1:$(openssl rand -base64 32)"  and give every worker, API and CLI the same value (or set PAYLOAD_ENCRYPTION=off to store customer data unencrypted)',
+  },
+  {
+    name: 'CODEC_AUTH_TOKEN',
+    roles: ['api'],
+    reachable: ['api'],
+    apiHostOnly: true,
+    needed: encryptionOn,
+    state: (v) => (v === undefined ? 'unset' : undefined),
+    risk: "/codec/decode hands out every customer's data, and without a token it trusts any caller that looks local",
+    fix: 'Set one or more tokens, comma-separated, at least 16 random characters each, e.g. `openssl rand -hex 32` (the proxy in front of the Temporal UI sends one as `Authorization: Bearer <token>`)',
+  },
+];
+
+/** The secrets `role` needs that are unset or a development default, each with what to set. */
+function secretProblems(env: Env, role: LoadConfigOptions['role'], production: string | undefined): Array<{ name: string; message: string }> {
+  const roles: readonly ConfigRole[] | undefined = role === undefined ? undefined : typeof role === 'string' ? [role] : role;
+  const uses = (list: readonly ConfigRole[]) => (roles ? roles.some((r) => list.includes(r)) : (['api', 'worker', 'cli'] as const).every((r) => list.includes(r)));
+  const apiHost = env.API_HOST?.trim() || '127.0.0.1';
+  const apiHostReason = isLoopbackHost(apiHost) ? undefined : `API_HOST (${apiHost}) is not a loopback address`;
+  // An invalid PUBLIC_URL is reported as such; what it would require follows once it parses.
+  const publicUrlReason = env.PUBLIC_URL && /^https?:\/\//i.test(env.PUBLIC_URL) && URL.canParse(env.PUBLIC_URL) && !isLoopbackUrl(env.PUBLIC_URL) ? `PUBLIC_URL (${env.PUBLIC_URL}) is not a loopback address` : undefined;
+  const problems: Array<{ name: string; message: string }> = [];
+  for (const rule of SECRET_RULES) {
+    if (rule.needed && !rule.needed(env)) continue;
+    const state = rule.state(env[rule.name]);
+    if (!state) continue;
+    let why: string | undefined;
+    if (production && uses(rule.roles)) why = state === 'unset' ? `required in production mode (${production})` : `the development value is refused in production mode (${production})`;
+    else if (!production && uses(rule.reachable)) {
+      const reason = rule.apiHostOnly ? apiHostReason : (apiHostReason ?? publicUrlReason);
+      if (reason) why = `${state === 'unset' ? 'required' : 'the development value is refused'} when ${reason}, since the API can be reached from other machines`;
+    }
+    if (why) problems.push({ name: rule.name, message: `${why}; ${rule.risk}. ${rule.fix}.` });
+  }
+  // Not a development default, but the same kind of mistake: an unsigned webhook.
+  if (env.WEBHOOK_URL && env.WEBHOOK_SECRET === undefined) {
+    problems.push({ name: 'WEBHOOK_SECRET', message: `required when WEBHOOK_URL is set (webhooks are always signed). ${randomSecret}, and check the signatures with it in the receiver (README "Channels").` });
+  }
+  return problems;
 }
 
 function channelsConfig(e: z.infer<typeof ConfigSchema>): ChannelsConfig {

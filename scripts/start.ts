@@ -74,7 +74,8 @@ async function stopAll(code: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  // What the worker and the API will each check, in one message before anything starts.
+  const config = loadConfig(process.env, { role: ['api', 'worker'] });
   const dataDir = resolve(root, config.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const bin = (name: string) => join(root, 'node_modules', '.bin', name);

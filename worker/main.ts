@@ -10,7 +10,8 @@ import { createEngineWorker } from './createWorker';
 import { registerSearchAttributes } from './searchAttributes';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  // Refuses missing and development secrets in production mode (README "Configuration").
+  const config = loadConfig(process.env, { role: 'worker' });
   Runtime.install({
     logger: new DefaultLogger('WARN'),
     // Temporal's worker metrics plus the engine's own (omnijourney_deliveries by journey, channel, status, reason).
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   // Payload encryption (README "Privacy"): the same keys as the API and CLI, or nobody can read the data.
   const keys = resolvePayloadKeys(config);
   console.log(describePayloadKeys(keys));
+  if (config.production) console.log('production mode: every secret this process uses is set, none is a development default');
   const connection = await connectWorker(config);
   const worker = await createEngineWorker({
     connection,

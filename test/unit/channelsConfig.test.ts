@@ -40,7 +40,9 @@ test('PUBLIC_URL loses its trailing slash; webhook and Slack appear when configu
 });
 
 test('a public PUBLIC_URL with the development PREFERENCES_SECRET is refused (links would be forgeable)', () => {
-  expect(() => loadConfig({ PUBLIC_URL: 'https://journeys.acme.com' })).toThrow(/PREFERENCES_SECRET: required when PUBLIC_URL is not a local address/);
+  expect(() => loadConfig({ PUBLIC_URL: 'https://journeys.acme.com' })).toThrow(/PREFERENCES_SECRET: required when PUBLIC_URL \(https:\/\/journeys\.acme\.com\) is not a loopback address/);
+  // A name that starts like a loopback address is still a name (test/unit/config.secrets.test.ts has the rest).
+  expect(() => loadConfig({ PUBLIC_URL: 'https://127.attacker.example' })).toThrow(/PREFERENCES_SECRET: required when PUBLIC_URL/);
   expect(loadConfig({ PUBLIC_URL: 'http://localhost:8080' }).publicUrl).toBe('http://localhost:8080');
 });
 
