@@ -107,6 +107,40 @@ export function sendTokenProblem(reply: FastifyReply, reason: PreferenceTokenFai
   );
 }
 
+/** Paths of the pages customers open from their mails (api/routes/preferences.ts, unsubscribe.ts). */
+export const isCustomerPagePath = (url: string): boolean => /^\/(preferences|unsubscribe)(\/|\?|$)/.test(url);
+
+/** Requests the customer pages cannot take before they reach a route (Fastify's router or Node's HTTP parser
+ *  refuses them): the same page and headers as every other error there. */
+const REQUEST_PAGES: Record<number, { title: string; text: string }> = {
+  400: {
+    title: 'This link is not valid',
+    text: 'The link you followed is damaged: part of it is not a valid web address. Open the email again and click the link, or copy the whole link into your browser.',
+  },
+  404: { title: 'This page does not exist', text: 'There is no page at this address. Use the "Email preferences" or "Unsubscribe" link in one of our recent emails.' },
+  405: { title: 'This request was not understood', text: 'Open the link from your email again and use the page it shows.' },
+  414: {
+    title: 'This link is too long',
+    text: 'The link you followed is much longer than any link we send, so it was not opened. Use the link in one of our recent emails, unchanged.',
+  },
+  431: {
+    title: 'This request is too large',
+    text: 'Your browser sent more than we accept with this request (often very large cookies). Open the link from your email in a private window or another browser.',
+  },
+};
+
+/** The page for a refused request (status 400, 404, 405, 414 or 431; others get the 400 page's text). */
+export function requestProblemPage(status: number): string {
+  const p = REQUEST_PAGES[status] ?? REQUEST_PAGES[400];
+  return page(p.title, `<h1>${escapeHtml(p.title)}</h1>
+<p>${escapeHtml(p.text)}</p>
+<p class="note">Nothing was changed. To stop text messages, you can also reply STOP to any of our texts.</p>`);
+}
+
+export function sendRequestProblem(reply: FastifyReply, status: number): FastifyReply {
+  return reply.code(status).headers(PAGE_HEADERS).send(requestProblemPage(status));
+}
+
 /** A problem that is not the customer's fault (Temporal unreachable, a bug): nothing was changed, try later. */
 export function sendServiceProblem(reply: FastifyReply, status: number, detail: string): FastifyReply {
   if (status === 503) reply.header('retry-after', '30');

@@ -1,13 +1,17 @@
 // The ingest API as a Fastify instance, with everything it talks to injected (Temporal client, task
 // queue, settings), so tests run it against their own server. api/main.ts is the process around it.
 import type { Client } from '@temporalio/client';
+import { maxHeaderSize, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { ApiConfig } from '../config/config';
 import type { EngineConfig } from '../workflows/engineConfig';
 import { createWriteKeys } from './auth';
 import { createCustomerAccess, type CustomersConfig } from './customers';
 import { createDeliver, type DeliverOptions } from './deliver';
-import { ApiError, errorHandler, sendError } from './errors';
+import { ApiError, errorHandler, sendError, toApiError } from './errors';
+import { isCustomerPagePath, PAGE_HEADERS, requestProblemPage, sendRequestProblem } from './html';
+import { jsonTooDeep, MAX_JSON_DEPTH, tooDeepError } from './limits';
 import { ApiMetrics } from './metrics';
 import { TokenBuckets } from './rateLimit';
 import { codecRoutes, type CodecRouteDeps } from './routes/codec';
@@ -45,6 +49,47 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as 
 /** An ApiError that the customer-facing routes' own error handlers also see as a 4xx (they read statusCode). */
 const httpError = (err: ApiError): ApiError & { statusCode: number } => Object.assign(err, { statusCode: err.status });
 
+/** Longest preference or unsubscribe token the router takes (find-my-way's default is 100 characters). */
+const MAX_PARAM_LENGTH = 2048;
+
+/** Whether a URL is one of the customer pages, when this server serves them: their errors are HTML pages. */
+const customerPage = (deps: ServerDeps, url: string): boolean => deps.customers !== undefined && isCustomerPagePath(url);
+
+/** Node's HTTP parser refused a request before Fastify saw it (request line and headers over Node's 16 KB, a
+ *  timeout, bytes that are not HTTP). Fastify would answer JSON in its own format; this answers in the API's,
+ *  or with the customer pages' HTML page and security headers when the request line asked for one of them. A
+ *  request line over half of Node's limit makes it a 414 (the URL is too long), as a token too long for the
+ *  router is. The request line is read from the chunk the parser failed in: it is there when the request
+ *  arrived in one piece; otherwise the answer is the API's JSON. */
+function clientErrorHandler(deps: ServerDeps) {
+  return (err: Error & { code?: string; rawPacket?: unknown }, socket: Socket): void => {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    let status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const raw = Buffer.isBuffer(err.rawPacket) ? err.rawPacket : undefined;
+    const target = raw && /^[A-Z]+ (\/\S*)/.exec(raw.subarray(0, MAX_PARAM_LENGTH + 100).toString('latin1'))?.[1];
+    const lineEnd = raw?.indexOf('\r\n') ?? -1;
+    if (status === 431 && target !== undefined && (lineEnd === -1 || lineEnd > maxHeaderSize / 2)) status = 414;
+    let headers: Record<string, string>;
+    let body: string;
+    if (target !== undefined && customerPage(deps, target)) {
+      headers = PAGE_HEADERS;
+      body = requestProblemPage(status);
+    } else {
+      const [path, message] =
+        status === 408 ? ['', 'the request was not received in time'] :
+        status === 414 ? ['url', 'the URL is too long'] :
+        status === 431 ? ['headers', `the request line and headers are over ${maxHeaderSize / 1024} KB`] : ['', 'malformed HTTP request'];
+      headers = { 'content-type': 'application/json; charset=utf-8' };
+      body = JSON.stringify(new ApiError(status, 'invalid_request', message, [{ path, message }]).body());
+    }
+    if (socket.writable) {
+      const lines = Object.entries({ ...headers, 'content-length': String(Buffer.byteLength(body)), connection: 'close' }).map(([k, v]) => `${k}: ${v}\r\n`);
+      socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${lines.join('')}\r\n${body}`);
+    }
+    socket.destroy();
+  };
+}
+
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const metrics = deps.metrics ?? new ApiMetrics();
   const app = Fastify({
@@ -52,8 +97,14 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     bodyLimit: LIMITS.batchBytes,
     requestTimeout: 60_000,
     return503OnClosing: true,
-    // Preference and unsubscribe tokens are longer than find-my-way's default of 100 characters.
-    routerOptions: { maxParamLength: 2048 },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // The router's own refusals (a token over MAX_PARAM_LENGTH: 414; bad %-encoding: 400) in our formats.
+    frameworkErrors: (err, request, reply) => {
+      const apiError = toApiError(err);
+      request.apiError = apiError.code;
+      return customerPage(deps, request.url) ? sendRequestProblem(reply, apiError.status) : sendError(reply, apiError);
+    },
+    clientErrorHandler: clientErrorHandler(deps),
   });
   // JSON only: Fastify would otherwise take text/plain as a string body.
   app.removeContentTypeParser('text/plain');
@@ -73,6 +124,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     } catch {
       return done(httpError(new ApiError(400, 'invalid_request', 'malformed JSON: the body is not valid UTF-8', [{ path: '', message: 'body is not valid UTF-8' }])), undefined);
     }
+    // Before anything parses, walks or serializes it (JSON.stringify, zod and the twilio package recurse).
+    const tooDeep = jsonTooDeep(text, MAX_JSON_DEPTH);
+    if (tooDeep !== null) return done(httpError(tooDeepError(tooDeep, MAX_JSON_DEPTH)), undefined);
     parseJson(request, text, done);
   });
   /** A known path asked with another method: 405 with the methods it has (RFC 9110), not a 404. */
@@ -81,6 +135,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     const allowed = METHODS.filter((method) => app.hasRoute({ method, url: path }));
     if (!allowed.length) return undefined;
     request.apiError = 'method_not_allowed';
+    if (customerPage(deps, path)) return sendRequestProblem(reply.header('allow', allowed.join(', ')), 405);
     return sendError(reply, new ApiError(405, 'method_not_allowed', `${request.method} is not allowed on ${path}; use ${allowed.join(' or ')}`, [], { allow: allowed.join(', ') }));
   };
   app.setErrorHandler((err: FastifyError, request, reply) => {
@@ -95,6 +150,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     const answered = methodNotAllowed(request, reply);
     if (answered) return answered;
     request.apiError = 'not_found';
+    if (customerPage(deps, request.url)) return sendRequestProblem(reply, 404);
     return sendError(reply, new ApiError(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
   });
   app.addHook('onResponse', async (request, reply) => {

@@ -10,6 +10,7 @@ import { ConfigError, DEV_WRITE_KEY, loadConfig, temporalAddress } from '../conf
 import { devServerSearchAttributeArgs } from '../worker/searchAttributes';
 import { devServerEraseArgs } from '../privacy/devServer';
 import { describePayloadKeys, resolvePayloadKeys } from '../privacy/keys';
+import { maildevArgs } from './maildev';
 
 const root = resolve(__dirname, '..');
 const children: Array<{ name: string; proc: ChildProcess }> = [];
@@ -112,7 +113,7 @@ async function main(): Promise<void> {
   if (smtpIsLocal) {
     await requireFree('the SMTP inbox', config.smtp.port, 'SMTP_PORT');
     await requireFree('the inbox web UI', config.smtp.inboxPort, 'MAILDEV_WEB_PORT');
-    startChild('inbox', bin('maildev'), ['--ip', '127.0.0.1', '--smtp', String(config.smtp.port), '--web', String(config.smtp.inboxPort), '--mail-directory', join(dataDir, 'mail'), '--silent']);
+    startChild('inbox', bin('maildev'), maildevArgs({ smtpPort: config.smtp.port, webPort: config.smtp.inboxPort, mailDirectory: join(dataDir, 'mail') }));
     await waitForPort('MailDev', config.smtp.port, 30_000);
   }
 

@@ -5,8 +5,9 @@
 //
 // Access: with CODEC_AUTH_TOKEN set, every caller needs `Authorization: Bearer <token>` (the Temporal CLI:
 // --codec-auth "Bearer <token>"). Without it, only loopback callers are served (a browser or CLI on this
-// machine), and nothing that arrived through a proxy (X-Forwarded-For / Forwarded). A browser page must also
-// come from an allowed origin (CODEC_CORS_ORIGINS).
+// machine), and nothing that carries a proxy or forwarding header (Forwarded, Via, X-Forwarded-*, X-Real-IP,
+// True-Client-IP, CF-Connecting-IP, …: see PROXY_HEADER). A browser page must also come from an allowed
+// origin (CODEC_CORS_ORIGINS).
 import type { PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -46,10 +47,22 @@ export function payloadToJson(payload: Payload): Record<string, unknown> {
 
 const isLoopback = (ip: string | undefined): boolean => !!ip && (ip === '::1' || /^(::ffff:)?127\./.test(ip));
 
+/** Headers that proxies, load balancers and CDNs add to say who the client is or that they passed the
+ *  request on: standard (Forwarded, Via), the X-Forwarded-* family, and vendors' own (nginx X-Real-IP, Akamai
+ *  and Cloudflare True-Client-IP, Cloudflare CF-Connecting-IP(v6), Fastly-Client-IP, X-Cluster-Client-IP,
+ *  X-Client-IP, Client-IP, X-Originating-IP, Envoy's X-Envoy-External-Address, Azure's X-Azure-ClientIP, …).
+ *  Any header named `…-ip` counts, whatever the vendor. Neither the Temporal UI nor its CLI sends any. */
+const PROXY_HEADER = /^(forwarded|via|x-forwarded(-.+)?|x-original-forwarded-for|cf-connecting-ipv6|x-envoy-external-address|x-remote-addr|x-azure-socketip|.*client-?ip|.+-ip)$/;
+
+/** The first proxy or forwarding header of a request, or undefined. */
+export function proxyHeader(headers: Record<string, unknown>): string | undefined {
+  return Object.keys(headers).find((name) => PROXY_HEADER.test(name.toLowerCase()));
+}
+
 /** Without CODEC_AUTH_TOKEN: a caller on this machine, directly (a proxy on this machine would make every
- *  remote caller look local, so anything with X-Forwarded-For or Forwarded is refused). */
+ *  remote caller look local, so a request with any proxy or forwarding header is refused). */
 export function isLocalCaller(ip: string | undefined, headers: Record<string, unknown>): boolean {
-  return isLoopback(ip) && headers['x-forwarded-for'] === undefined && headers.forwarded === undefined;
+  return isLoopback(ip) && proxyHeader(headers) === undefined;
 }
 
 function fail(reply: FastifyReply, status: number, error: string, message: string, headers: Record<string, string> = {}): FastifyReply {
@@ -93,8 +106,12 @@ export async function codecRoutes(app: FastifyInstance, deps: CodecRouteDeps): P
         });
       }
     } else {
-      if (!isLocalCaller(request.ip, request.headers)) {
+      if (!isLoopback(request.ip)) {
         return fail(reply, 403, 'forbidden', 'without CODEC_AUTH_TOKEN the codec endpoint serves only callers on this machine (loopback, not through a proxy)');
+      }
+      const proxied = proxyHeader(request.headers);
+      if (proxied !== undefined) {
+        return fail(reply, 403, 'forbidden', `without CODEC_AUTH_TOKEN the codec endpoint serves only callers on this machine, not through a proxy, and this request carries the proxy header ${proxied} (behind a proxy, set CODEC_AUTH_TOKEN)`);
       }
     }
     // The Temporal CLI sends an empty X-Namespace: that, like none, means this codec's namespace.

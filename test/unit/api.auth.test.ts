@@ -1,6 +1,6 @@
 // Write keys: hashed at rest, compared in constant time, read from Basic (Segment) or Bearer headers.
 import * as crypto from 'node:crypto';
-import { createWriteKeys, parseAuthorization } from '../../api/auth';
+import { createWriteKeys, parseAuthorization, readAuthorization } from '../../api/auth';
 
 const basic = (user: string, pass = '') => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 
@@ -42,7 +42,6 @@ describe('createWriteKeys', () => {
 describe('parseAuthorization', () => {
   test('Segment style: HTTP Basic with the key as username and an empty password', () => {
     expect(parseAuthorization(basic('wk_123'))).toBe('wk_123');
-    expect(parseAuthorization(basic('wk_123', 'ignored'))).toBe('wk_123');
     expect(parseAuthorization(`Basic ${Buffer.from('wk_123').toString('base64')}`)).toBe('wk_123');
     expect(parseAuthorization(basic('wk_123').replace('Basic', 'basic'))).toBe('wk_123');
   });
@@ -54,5 +53,13 @@ describe('parseAuthorization', () => {
 
   test('nothing usable → null', () => {
     for (const h of [undefined, '', 'Bearer', 'Basic', basic(''), 'Digest abc', 'wk_123']) expect(parseAuthorization(h)).toBeNull();
+  });
+
+  test('Basic with a password is refused, not read as the username alone (the README says the password is empty)', () => {
+    for (const h of [basic('wk_123', 'secret'), basic('wk_123', ':'), basic('', 'wk_123')]) {
+      expect(readAuthorization(h)).toEqual({ refused: 'the HTTP Basic password must be empty' });
+      expect(parseAuthorization(h)).toBeNull();
+    }
+    expect(readAuthorization(basic('wk_123'))).toEqual({ key: 'wk_123' });
   });
 });

@@ -1,6 +1,6 @@
 // Segment payloads: validation naming the field, size limits, and the mapping onto CustomerEvent.
 import { ApiError, invalidRequest } from '../../api/errors';
-import { checkBatchLimits } from '../../api/limits';
+import { checkBatchLimits, jsonTooDeep, MAX_JSON_DEPTH } from '../../api/limits';
 import { toCustomerEvent } from '../../api/mapping';
 import { buildOpenApi } from '../../api/openapi';
 import { BatchRequest, IdentifyRequest, LIMITS, TrackRequest } from '../../api/schemas';
@@ -84,6 +84,28 @@ describe('limits (413, before validation)', () => {
 
   test('shapes that are not a batch are left to the schema', () => {
     for (const body of [null, {}, { batch: 'x' }, 'text']) expect(() => checkBatchLimits(body)).not.toThrow();
+  });
+});
+
+describe('jsonTooDeep: the scan of raw JSON text before it is parsed', () => {
+  test('names the path of the first container past the limit', () => {
+    const text = '{"a":{"b":[1,{"c":[]}]}}';
+    expect(jsonTooDeep(text, 3)).toBe('a.b.1');
+    expect(jsonTooDeep(text, 4)).toBe('a.b.1.c');
+    expect(jsonTooDeep(text, 5)).toBeNull();
+  });
+
+  test('brackets and escaped quotes inside strings do not count', () => {
+    const text = String.raw`{"x":"[[[[\"{{\\","y":[[]]}`;
+    expect(JSON.parse(text)).toEqual({ x: '[[[["{{\\', y: [[]] });
+    expect(jsonTooDeep(text, 3)).toBeNull();
+    expect(jsonTooDeep(text, 2)).toBe('y.0');
+  });
+
+  test('100,000 levels: answered at once, without recursion', () => {
+    const started = Date.now();
+    expect(jsonTooDeep('['.repeat(100_000), MAX_JSON_DEPTH)).toBe(Array(MAX_JSON_DEPTH).fill(0).join('.'));
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 });
 
