@@ -8,18 +8,24 @@ import { FailureTypes, type DeliverInput, type DeliverOutput, type DeliveryActiv
 
 export type ChannelSender = (input: DeliverInput) => Promise<DeliverOutput>;
 
+/** A send still running after this long heartbeats, and again at this interval, so the server can tell a
+ *  slow provider from a dead worker (the deliver activity's heartbeatTimeout, workflows/customer.ts, is 4x
+ *  this). A send that finishes sooner, as nearly all do, sends no heartbeat and costs no extra action. */
+export const SEND_HEARTBEAT_INTERVAL_MS = 5_000;
+
 export interface DeliveryOptions {
   /** Where successful sends are journaled, so a retry after a crash does not send twice. */
   outbox?: Outbox;
+  /** SEND_HEARTBEAT_INTERVAL_MS unless a test says otherwise. */
+  heartbeatEveryMs?: number;
 }
 
-/** The attempt number and last heartbeat of the running activity (none outside an activity, e.g. in unit tests). */
-function attemptInfo(): { attempt: number; heartbeat?: { sent?: DeliverOutput } } {
+/** The running activity's context (none outside an activity, e.g. in unit tests). */
+function activityContext(): Context | undefined {
   try {
-    const info = Context.current().info;
-    return { attempt: info.attempt, heartbeat: info.heartbeatDetails as { sent?: DeliverOutput } | undefined };
+    return Context.current();
   } catch {
-    return { attempt: 1 };
+    return undefined;
   }
 }
 
@@ -30,19 +36,25 @@ export function createDeliveryActivities(senders: Partial<Record<Channel, Channe
       if (!send) {
         throw ApplicationFailure.nonRetryable(`channel "${input.channel}" is not configured on this worker`, FailureTypes.PermanentDelivery);
       }
-      const { attempt, heartbeat } = attemptInfo();
-      if (attempt > 1) {
+      const ctx = activityContext();
+      if ((ctx?.info.attempt ?? 1) > 1) {
         // A retry: did an earlier attempt get the message to the provider before its worker died?
-        const done = heartbeat?.sent ?? options.outbox?.find(input.idempotencyKey);
+        const done = (ctx?.info.heartbeatDetails as { sent?: DeliverOutput } | undefined)?.sent ?? options.outbox?.find(input.idempotencyKey);
         if (done) return done;
       }
-      const result = await send(input);
-      options.outbox?.record(input.idempotencyKey, result);
+      // A worker that dies mid-send stops heartbeating, and the send is retried after the heartbeat timeout
+      // instead of the whole start-to-close timeout; a slow provider is not mistaken for a dead worker.
+      const beat = ctx ? setInterval(() => ctx.heartbeat(), options.heartbeatEveryMs ?? SEND_HEARTBEAT_INTERVAL_MS) : undefined;
+      let result: DeliverOutput;
       try {
-        Context.current().heartbeat({ sent: result }); // reaches the server unless the process dies this instant
-      } catch {
-        // not inside an activity
+        result = await send(input);
+      } finally {
+        clearInterval(beat);
       }
+      // Journal first, the moment the provider's answer is read: the only window left for a duplicate is a
+      // crash between the provider's acceptance and this line (docs/reliability.md measures it).
+      options.outbox?.record(input.idempotencyKey, result);
+      ctx?.heartbeat({ sent: result }); // covers a retry on another host, unless the process dies this instant
       return result;
     },
   };

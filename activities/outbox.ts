@@ -43,7 +43,10 @@ export function createOutbox(dir: string, now: () => number = Date.now): Outbox 
       return undefined;
     },
     record(key, result) {
-      appendFileSync(fileFor(now()), `${JSON.stringify({ key, result })}\n`);
+      const at = now();
+      // `at` is when the provider's answer was journaled: how long after the provider's acceptance that comes
+      // is the window in which a crash can still send the message twice (docs/reliability.md).
+      appendFileSync(fileFor(at), `${JSON.stringify({ key, result, at })}\n`);
     },
   };
 }

@@ -37,7 +37,8 @@ async function main(): Promise<void> {
     payloadCodecs: keys ? [new PayloadEncryptionCodec(keys.keys)] : undefined,
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
   });
-  console.log(`worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.namespace}`);
+  // The identity is what the Temporal UI shows as the worker that ran each task.
+  console.log(`worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.namespace} as ${worker.options.identity}`);
   await worker.run();
   await connection.close();
 }

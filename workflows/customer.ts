@@ -69,6 +69,9 @@ import { formatZodError } from './zodMessage';
 // SDK fail the workflow task ("a new WFT for a run which already has one") on the test server.
 const { deliver } = proxyActivities<DeliveryActivities>({
   startToCloseTimeout: '1 minute',
+  // A send heartbeats while it runs past 5 s (activities/delivery.ts): a worker that died mid-send is noticed
+  // after 20 s, not after the whole minute. Activity options are not part of replay, so no patch.
+  heartbeatTimeout: '20 seconds',
   scheduleToCloseTimeout: '2 days',
   retry: {
     initialInterval: '2 seconds',

@@ -13,6 +13,10 @@ export interface SmtpSink {
   mails: ParsedMail[];
   /** The mails whose single To address is `address`, in arrival order. */
   mailsTo(address: string): ParsedMail[];
+  /** The SMTP envelope a mail came with: RCPT TO is who got it, whatever its headers say (Bcc is not a header). */
+  envelope(mail: ParsedMail): { from?: string; to: string[] } | undefined;
+  /** When the server answered 250 for this mail (ms since the epoch): from then on the message is the server's. */
+  acceptedAt(mail: ParsedMail): number | undefined;
   waitFor(predicate: (m: ParsedMail) => boolean, timeoutMs?: number): Promise<ParsedMail>;
   waitForCount(count: number, timeoutMs?: number): Promise<ParsedMail[]>;
   close(): Promise<void>;
@@ -32,6 +36,8 @@ export interface SmtpSinkOptions {
 
 export async function startSmtpSink(port = 0, options: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const mails: ParsedMail[] = [];
+  const envelopes = new Map<ParsedMail, { from?: string; to: string[] }>();
+  const accepted = new Map<ParsedMail, number>();
   const waiters: Array<() => void> = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -42,11 +48,15 @@ export async function startSmtpSink(port = 0, options: SmtpSinkOptions = {}): Pr
       if (!refusal) return callback();
       return callback(Object.assign(new Error(refusal.message), { responseCode: refusal.code }));
     },
-    onData(stream, _session, callback) {
+    onData(stream, session, callback) {
+      const { mailFrom, rcptTo } = session.envelope;
+      const envelope = { from: mailFrom ? mailFrom.address : undefined, to: rcptTo.map((r) => r.address) };
       simpleParser(stream)
         .then(async (mail) => {
           if (options.acceptDelayMs) await new Promise((r) => setTimeout(r, options.acceptDelayMs));
+          envelopes.set(mail, envelope);
           mails.push(mail);
+          accepted.set(mail, Date.now());
           waiters.splice(0).forEach((w) => w());
           callback();
         })
@@ -79,6 +89,8 @@ export async function startSmtpSink(port = 0, options: SmtpSinkOptions = {}): Pr
     port: actualPort,
     mails,
     mailsTo: (address) => mails.filter((m) => recipient(m) === address),
+    envelope: (mail) => envelopes.get(mail),
+    acceptedAt: (mail) => accepted.get(mail),
     waitFor: (predicate, timeoutMs = 30_000) => waitUntil(() => mails.find(predicate), timeoutMs, 'a matching mail'),
     waitForCount: (count, timeoutMs = 30_000) => waitUntil(() => (mails.length >= count ? mails.slice() : undefined), timeoutMs, `${count} mails`),
     close: () => new Promise((resolve) => server.close(() => resolve())),

@@ -333,7 +333,8 @@ test('Temporal down → 503 with Retry-After within the deadline; back up → th
   expect(down.status).toBe(503);
   expect(down.headers.get('retry-after')).toBe('5');
   expect(down.body).toMatchObject({ error: 'temporal_unavailable', messageIds: ['outage-1'] });
-  expect(down.ms).toBeLessThan(TIMEOUT_MS + 2000);
+  // At the API's own deadline, not at the client's: generous, a loaded machine adds seconds, not minutes.
+  expect(down.ms).toBeLessThan(TIMEOUT_MS + 10_000);
 
   const batchDown = await call('/v1/batch', { body: { batch: [{ type: 'track', ...event }, { type: 'track', userId: 'zoe', event: 'api.ping' }] } });
   expect(batchDown.status).toBe(503);

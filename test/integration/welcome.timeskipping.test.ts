@@ -29,10 +29,8 @@ test('a signed-up customer gets the welcome mail, a nudge after 3 days and a che
   await engine.send({ customerId: 'ada', name: 'user.signed_up', properties: { plan: 'pro' } });
   const journey = await engine.started('journey:welcome:ada');
 
-  const started = Date.now();
   const t0 = await clock.now();
   await clock.advanceTo(new Date(t0.getTime() + 40 * DAY));
-  const wallMs = Date.now() - started;
 
   const result = await journey.result();
   expect(result.status).toBe('completed');
@@ -48,8 +46,9 @@ test('a signed-up customer gets the welcome mail, a nudge after 3 days and a che
   expect(days(t0.toISOString(), sent[0].at)).toBeLessThan(0.01);
   expect(days(sent[0].at, sent[1].at)).toBeCloseTo(3, 2);
   expect(days(sent[1].at, sent[2].at)).toBeCloseTo(30, 2);
-  // 40 days of journey in seconds of wall time: the server skipped the timers.
-  expect(wallMs).toBeLessThan(60_000);
+  // 40 days of engine time within the test's timeout: the server skipped the timers. (No wall-clock bound:
+  // how long the skipping takes depends on how loaded the machine is, which says nothing about the journey.)
+  expect((await clock.now()).getTime() - t0.getTime()).toBeGreaterThanOrEqual(40 * DAY);
 
   const status = await journey.query(journeyStatusQuery);
   expect(status.timeline.map((t) => t.kind)).toEqual(['entered', 'step', 'message', 'step', 'step', 'message', 'step', 'message', 'completed']);

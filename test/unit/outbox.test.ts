@@ -53,3 +53,32 @@ test('a retry of a send that never reached the provider sends; first attempts ne
   await new MockActivityEnvironment({ attempt: 2 }).run(activities.deliver, input('k4'));
   expect(sent).toEqual(['k3', 'k4']);
 });
+
+test('a slow send heartbeats while it runs, so a dead worker is told from a slow provider; a quick one sends only its result', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'outbox-'));
+  let release: () => void = () => {};
+  const activities = createDeliveryActivities(
+    {
+      email: (i) =>
+        i.idempotencyKey === 'slow'
+          ? new Promise((r) => (release = () => r({ providerId: 'p-slow' })))
+          : Promise.resolve({ providerId: `p-${i.idempotencyKey}` }),
+    },
+    { outbox: createOutbox(dir), heartbeatEveryMs: 10 },
+  );
+  const slowEnv = new MockActivityEnvironment({ attempt: 1 });
+  const beats: unknown[] = [];
+  slowEnv.on('heartbeat', (d: unknown) => {
+    beats.push(d);
+    if (beats.length === 3) release();
+  });
+  await slowEnv.run(activities.deliver, input('slow'));
+  expect(beats.slice(0, 3)).toEqual([undefined, undefined, undefined]);
+  expect(beats.at(-1)).toEqual({ sent: { providerId: 'p-slow' } });
+
+  const quickEnv = new MockActivityEnvironment({ attempt: 1 });
+  const quickBeats: unknown[] = [];
+  quickEnv.on('heartbeat', (d: unknown) => quickBeats.push(d));
+  await quickEnv.run(activities.deliver, input('quick'));
+  expect(quickBeats).toEqual([{ sent: { providerId: 'p-quick' } }]);
+});
