@@ -58,6 +58,8 @@ for (let i = 1; i <= runs; i++) {
     process.stdout.write(`  log of the failed run: ${log}\n`);
   }
   process.stdout.write(`run ${i}/${runs}: ${r.code === 0 ? 'pass' : 'FAIL'} in ${r.seconds.toFixed(1)} s (${r.tests})\n`);
+  // What the fault tests measured in this run (docs/reliability.md quotes these lines).
+  for (const line of r.out.split('\n').filter((l) => l.includes('[reliability]'))) process.stdout.write(`  ${line.trim()}\n`);
   if (r.stopped) break;
 }
 times.sort((a, b) => a - b);
