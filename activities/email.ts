@@ -1,6 +1,6 @@
 // Email over SMTP with nodemailer. The transport is injected: MailDev locally, any relay in production.
-// Every mail gets signed preference-centre and unsubscribe links (template variable `links`); marketing
-// mail also carries RFC 8058 one-click unsubscribe headers.
+// Every mail gets signed preference-centre and unsubscribe links (template variable `links`, each token with
+// its own scope); marketing mail also carries RFC 8058 one-click unsubscribe headers.
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Transporter } from 'nodemailer';
@@ -25,11 +25,15 @@ export interface PreferenceLinks {
   unsubscribe: string;
 }
 
-/** The customer's signed preference-centre and one-click unsubscribe links (valid 60 days). */
-export function preferenceLinks(publicUrl: string, secret: string, customerId: string, now = new Date()): PreferenceLinks {
-  const token = signPreferenceToken(secret, { customerId }, now);
+/** The customer's signed preference-centre and one-click unsubscribe links (valid 60 days), each with its own
+ *  scope: the unsubscribe link (also in List-Unsubscribe, which providers and scanners fetch) can only revoke.
+ *  Both carry the customer's link generation and workflow incarnation (`links`, from the customer workflow).
+ *  Without them (a send scheduled before link generations) both links are unsubscribe links, as in mails sent
+ *  before scopes: a preference link that names no workflow would still open after an erase. */
+export function preferenceLinks(publicUrl: string, secret: string, customerId: string, now = new Date(), links?: DeliverInput['links']): PreferenceLinks {
+  const sign = (scope: 'preferences' | 'unsubscribe') => signPreferenceToken(secret, { customerId, scope, generation: links?.generation, incarnation: links?.incarnation }, now);
   const base = publicUrl.replace(/\/+$/, '');
-  return { preferences: `${base}/preferences/${token}`, unsubscribe: `${base}/unsubscribe/${token}` };
+  return { preferences: `${base}/preferences/${sign(links ? 'preferences' : 'unsubscribe')}`, unsubscribe: `${base}/unsubscribe/${sign('unsubscribe')}` };
 }
 
 /** The same idempotency key always yields the same Message-ID, so a retried send is recognisable downstream. */
@@ -63,7 +67,7 @@ function isPermanentSmtpError(err: unknown): boolean {
 export function createEmailActivities({ transport, from, renderer, publicUrl, preferencesSecret }: EmailDeps) {
   return {
     async sendEmail(input: DeliverInput): Promise<DeliverOutput> {
-      const links = preferenceLinks(publicUrl, preferencesSecret, input.customerId);
+      const links = preferenceLinks(publicUrl, preferencesSecret, input.customerId, new Date(), input.links);
       const message = await renderer.render(input.template, 'email', { ...input.vars, links });
       if (message.warnings?.length) {
         activityLog().warn(`email template ${input.template} has MJML problems (sent anyway)`, { template: input.template, warnings: message.warnings });

@@ -12,6 +12,9 @@ export interface DeliverInput {
   topic: Topic;
   /** Template variables: traits, the journey's data, customer id. */
   vars: { customer: { id: string }; traits: Properties; data: Properties; journey: string };
+  /** The customer's links now (link generation, the customer workflow's first run ID): what email signs the
+   *  preference and unsubscribe links with. Missing from sends scheduled before link generations. */
+  links?: { generation: number; incarnation: string };
 }
 
 export interface DeliverOutput {

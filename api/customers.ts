@@ -6,10 +6,19 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { sendEvent } from '../client/events';
 import type { Config } from '../config/config';
 import type { CustomerEvent } from '../sdk/events';
-import type { CustomerState } from '../workflows/customerState';
 import type { EngineConfig } from '../workflows/engineConfig';
 import { phoneLookupKey } from '../workflows/lookup';
-import { customerWorkflowId, deliveryStatusSignal, profileQuery, updateConsentSignal, type ConsentChange, type DeliveryStatus } from '../workflows/messages';
+import type { LinkGuard } from '../workflows/customerState';
+import {
+  customerWorkflowId,
+  deliveryStatusSignal,
+  forgetLinksSignal,
+  profileQuery,
+  updateConsentSignal,
+  type ConsentChange,
+  type CustomerProfile,
+  type DeliveryStatus,
+} from '../workflows/messages';
 import { withDeadline } from './deadline';
 import { isTransient } from './deliver';
 
@@ -36,12 +45,14 @@ export function customersConfig(config: Config): CustomersConfig {
   };
 }
 
-export type Profile = Pick<CustomerState, 'customerId' | 'traits' | 'identities' | 'consent' | 'recentEvents' | 'paused'>;
+export type Profile = CustomerProfile;
 
 export interface CustomerAccess {
   profile(customerId: string): Promise<Profile>;
   /** Signals the changes one after another: the workflow applies them in this order. */
   changeConsent(customerId: string, changes: ConsentChange[]): Promise<void>;
+  /** "Forget my links": the customer workflow bumps its link generation (if `link` is still valid). */
+  forgetLinks(customerId: string, link: LinkGuard): Promise<void>;
   deliveryStatus(customerId: string, status: DeliveryStatus): Promise<void>;
   /** Customer IDs whose running customer workflow has this phone number (PhoneLookup search attribute). */
   findByPhone(phone: string): Promise<string[]>;
@@ -68,6 +79,7 @@ export function createCustomerAccess(o: CustomerAccessOptions): CustomerAccess {
       bounded(async () => {
         for (const change of changes) await handle(customerId).signal(updateConsentSignal, change);
       }),
+    forgetLinks: (customerId, link) => bounded(() => handle(customerId).signal(forgetLinksSignal, { link, source: 'preference-centre' })),
     deliveryStatus: (customerId, status) => bounded(() => handle(customerId).signal(deliveryStatusSignal, status)),
     findByPhone: (phone) =>
       bounded(async () => {

@@ -30,6 +30,7 @@ import {
   applyConsent,
   applyDeliveryStatus,
   initialState,
+  linkStillValid,
   mergeTraits,
   recordEvent,
   recordRejection,
@@ -37,6 +38,7 @@ import {
   type DeliveryRequest,
   type LedgerEntry,
   type JourneyRun,
+  type LinkState,
 } from './customerState';
 import { decide } from './deliveryPolicy';
 import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from './engineConfig';
@@ -48,6 +50,7 @@ import {
   eventSignal,
   exitJourneySignal,
   exitSignal,
+  forgetLinksSignal,
   journeyEndedSignal,
   journeyEventSignal,
   journeyWorkflowId,
@@ -110,7 +113,17 @@ export async function customerWorkflow(input: CustomerInput): Promise<void> {
     if (run) Object.assign(run, { status, endedAt: at });
   });
   setHandler(updateTraitsSignal, (patch) => mergeTraits(state, patch));
-  setHandler(updateConsentSignal, (change) => applyConsent(state, change, now()));
+  /** The customer's links as they are now: the generation, and this workflow chain's first run ID. */
+  const links = (): LinkState => ({ generation: state.linkGeneration ?? 0, incarnation: workflowInfo().firstExecutionRunId });
+  setHandler(updateConsentSignal, ({ link, ...change }) => {
+    // Only the API's link routes send `link` (signals before link generations never carry it).
+    if (link && !linkStillValid(links(), link)) return void log.info('consent change through a link that is no longer valid ignored', { source: change.source });
+    applyConsent(state, change, now());
+  });
+  setHandler(forgetLinksSignal, ({ link }) => {
+    if (link && !linkStillValid(links(), link)) return void log.info('forget-links through a link that is no longer valid ignored');
+    state.linkGeneration = (state.linkGeneration ?? 0) + 1;
+  });
   setHandler(deliveryStatusSignal, (s) => {
     if (!applyDeliveryStatus(state, s)) log.info('status for an unknown message', { providerId: s.providerId });
     // Twilio 21610: the recipient replied STOP at the carrier; never text them again until they opt in.
@@ -131,6 +144,7 @@ export async function customerWorkflow(input: CustomerInput): Promise<void> {
     consent: state.consent,
     recentEvents: state.recentEvents,
     paused: state.paused,
+    links: links(),
   }));
   setHandler(stateQuery, () => state);
   setHandler(journeysQuery, () => Object.values(state.journeys));
@@ -275,6 +289,9 @@ export async function customerWorkflow(input: CustomerInput): Promise<void> {
     const { channel, to } = decision;
     record({ ...base, channel, to, status: 'sending' });
     inFlight += 1;
+    // The activity signs the mail's preference and unsubscribe links with the customer's current links; a
+    // patch, as the activity's input changes (sends recorded before it replay without).
+    const linkClaims = patched('link-claims') ? { links: links() } : {};
     try {
       const out = await deliver({
         idempotencyKey: request.id,
@@ -285,6 +302,7 @@ export async function customerWorkflow(input: CustomerInput): Promise<void> {
         template: request.template,
         topic: request.topic,
         vars: { customer: { id: state.customerId }, traits: state.traits, data: request.data, journey: request.journey },
+        ...linkClaims,
       });
       record({ ...base, at: now().toISOString(), channel, to, status: 'sent', subject: out.subject, providerId: out.providerId });
       await replyToJourney(request, { status: 'sent', channel });

@@ -89,6 +89,29 @@ export interface CustomerState {
   /** Products the customer owns now, by SKU (from product.purchased, minus product.sold / product.returned).
    *  A marketing send that offers an owned SKU is suppressed with reason `already-owned`. */
   owned?: Record<string, { since: string; productIds: string[] }>;
+  /** The generation of the customer's preference and unsubscribe links (preferences/token.ts); "Forget my
+   *  links" adds one, and preference links of an older generation are refused. Unset (0) until then. */
+  linkGeneration?: number;
+}
+
+/** What the customer's links are checked against: the generation, and the customer workflow's first run ID
+ *  (which a customer created again after an erase does not share). */
+export interface LinkState {
+  generation: number;
+  incarnation: string;
+}
+
+/** What a link that a change came through says about itself; a field left out is not checked. */
+export interface LinkGuard {
+  generation?: number;
+  incarnation?: string;
+}
+
+/** Whether a link with these claims still belongs to the customer as they are now. */
+export function linkStillValid(current: LinkState, guard: LinkGuard): boolean {
+  if (guard.incarnation !== undefined && guard.incarnation !== current.incarnation) return false;
+  if (guard.generation !== undefined && guard.generation !== current.generation) return false;
+  return true;
 }
 
 /** The events that change what a customer owns (properties: `sku`, `productId`). */

@@ -2,7 +2,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { CustomerEvent, JourneyEvent, Properties, Channel, Topic } from '../sdk/events';
 import type { SendResult } from '../sdk/journey';
-import type { CustomerState, DeliveryRequest, JourneyRun, LedgerEntry } from './customerState';
+import type { CustomerState, DeliveryRequest, JourneyRun, LedgerEntry, LinkGuard, LinkState } from './customerState';
 
 export const taskQueueDefault = 'omnijourney';
 
@@ -22,6 +22,9 @@ export interface ConsentChange {
   granted: boolean;
   /** Who changed it, for the ledger of consent changes ('preference-centre', 'sms-stop', 'operator'…). */
   source?: string;
+  /** The change came through a customer's link with these claims: it applies only while the link is still
+   *  theirs (same generation and workflow incarnation, as far as given). Not kept in the consent history. */
+  link?: LinkGuard;
 }
 /** Operator / preference centre: grant or revoke a channel, a topic, or a topic on one channel
  *  (both given: e.g. marketing email only, as a one-click unsubscribe does). */
@@ -39,8 +42,13 @@ export const exitJourneySignal = defineSignal<[{ workflowId?: string; journey?: 
 /** Operator: hold every message to this customer until resumed. */
 export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
+/** The customer's "Forget my links" (preference centre): bumps the link generation, so the preference links
+ *  in every mail sent so far stop working. `link` as in ConsentChange (a link already forgotten bumps nothing). */
+export const forgetLinksSignal = defineSignal<[{ link?: LinkGuard; source?: string }]>('forgetLinks');
 
-export const profileQuery = defineQuery<Pick<CustomerState, 'customerId' | 'traits' | 'identities' | 'consent' | 'recentEvents' | 'paused'>>('profile');
+/** What the preference centre reads. `links` is missing from the answer of a worker older than link generations. */
+export type CustomerProfile = Pick<CustomerState, 'customerId' | 'traits' | 'identities' | 'consent' | 'recentEvents' | 'paused'> & { links?: LinkState };
+export const profileQuery = defineQuery<CustomerProfile>('profile');
 export const stateQuery = defineQuery<CustomerState>('state');
 export const journeysQuery = defineQuery<JourneyRun[]>('journeys');
 export const ledgerQuery = defineQuery<LedgerEntry[]>('ledger');

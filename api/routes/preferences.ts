@@ -1,14 +1,18 @@
 // GET /preferences/:token shows the customer's channels and marketing choices as they take effect now;
 // POST /preferences/:token (the page's form) applies the changes through the updateConsent signal, source
-// 'preference-centre', and shows what is saved, read back from the customer workflow. The signed token
-// (preferences/token.ts) is the only credential; a GET never changes anything.
+// 'preference-centre', and shows what is saved, read back from the customer workflow. The page's second form
+// ("Forget my links") bumps the customer's link generation instead. The signed token (preferences/token.ts) is
+// the only credential: it must have the `preferences` scope (an unsubscribe link gets a 403 before anything is
+// looked up) and still be the customer's (410 for an older link generation, or a customer erased and created
+// again). A GET never changes anything.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { consentChanges, effectiveChoices, type Choices } from '../../preferences/choices';
-import { verifyPreferenceToken } from '../../preferences/token';
+import { verifyPreferenceToken, type PreferenceTokenClaims } from '../../preferences/token';
 import { applyConsent } from '../../workflows/customerState';
 import { classifyFailure, type CustomerAccess, type Profile } from '../customers';
 import { field, addFormParser } from '../forms';
 import { escapeHtml, sendPage, sendServiceProblem, sendTokenProblem } from '../html';
+import { isCurrentLink, linkGuard, sendRevoked, sendUnsubscribeOnly } from '../links';
 
 export interface PreferenceRoutesDeps {
   customers: CustomerAccess;
@@ -70,7 +74,27 @@ ${checkbox('marketing-sms', 'Marketing texts', c.marketingSms, 'Sent only while 
 <p>Transactional messages, such as receipts, order and delivery updates and security notices, are always sent on the channels you keep on. Your marketing choices do not affect them.</p>
 <p class="note">You can also reply STOP to any of our texts to stop them, and START to get them again.</p>
 <button type="submit">Save preferences</button>
+</form>
+${FORGET_LINKS_FORM}`;
+  return { title, body };
+}
+
+/** The second form: revokes every preference link sent so far, this page's own included. */
+const FORGET_LINKS_FORM = `<h2>Links in our emails</h2>
+<p id="forget-links-hint">Anyone with a link from one of our emails can open this page, for example if you forwarded one. To turn off the preferences links in all the emails we have sent you, this one included, choose Forget my links. Each email we send you from now on has a new link.</p>
+<form method="post">
+<input type="hidden" name="form" value="forget-links">
+<button type="submit" aria-describedby="forget-links-hint">Forget my links</button>
 </form>`;
+
+export function renderLinksForgotten(): { title: string; body: string } {
+  const title = 'Your old links no longer work';
+  const body = `<h1>${title}</h1>
+<div class="status" role="status">
+<p><strong>Done.</strong> The preferences links in the emails we have sent you, including the one you used to get here, no longer open this page.</p>
+</div>
+<p>Each email we send you from now on has a new link to your preferences.</p>
+<p class="note">The Unsubscribe links in emails you already have still work: they can only stop our marketing emails. You can also reply STOP to any of our texts to stop them.</p>`;
   return { title, body };
 }
 
@@ -90,30 +114,44 @@ export async function preferenceRoutes(app: FastifyInstance, deps: PreferenceRou
     return sendServiceProblem(reply, failure.status, failure.message);
   });
 
-  /** The customer the token names, or undefined once the refusal page is sent. */
-  function customerOf(request: FastifyRequest<{ Params: { token: string } }>, reply: FastifyReply): string | undefined {
+  /** The claims of a valid preference link, or undefined once the refusal page is sent. Checked without
+   *  Temporal: the signature, the expiry and the scope. */
+  function claimsOf(request: FastifyRequest<{ Params: { token: string } }>, reply: FastifyReply): PreferenceTokenClaims | undefined {
     const verified = verifyPreferenceToken(deps.preferencesSecret, request.params.token);
-    if (verified.ok) return verified.customerId;
-    void sendTokenProblem(reply, verified.reason);
-    return undefined;
+    if (!verified.ok) return void sendTokenProblem(reply, verified.reason);
+    if (verified.scope !== 'preferences') return void sendUnsubscribeOnly(reply, request.params.token);
+    return verified;
   }
 
   app.get<{ Params: { token: string } }>('/preferences/:token', async (request, reply) => {
-    const customerId = customerOf(request, reply);
-    if (customerId === undefined) return reply;
-    const view = renderPreferences(await deps.customers.profile(customerId), false);
+    const claims = claimsOf(request, reply);
+    if (claims === undefined) return reply;
+    const profile = await deps.customers.profile(claims.customerId);
+    if (!isCurrentLink(profile, claims)) return sendRevoked(reply);
+    const view = renderPreferences(profile, false);
     return sendPage(reply, 200, view.title, view.body);
   });
 
   app.post<{ Params: { token: string } }>('/preferences/:token', { bodyLimit: 4096 }, async (request, reply) => {
-    const customerId = customerOf(request, reply);
-    if (customerId === undefined) return reply;
-    if (field(request.body, 'form') !== 'preferences') {
+    const claims = claimsOf(request, reply);
+    if (claims === undefined) return reply;
+    const customerId = claims.customerId;
+    const form = field(request.body, 'form');
+    if (form !== 'preferences' && form !== 'forget-links') {
       return sendPage(reply, 400, 'Nothing was changed', '<h1>Nothing was changed</h1>\n<p>This address takes the form on the preferences page. Open the link from your email again and save your choices there.</p>');
     }
     const before = await deps.customers.profile(customerId);
+    if (!isCurrentLink(before, claims)) return sendRevoked(reply);
+    // The customer workflow checks the link again when the signal arrives (a "Forget my links" in between).
+    const link = linkGuard(claims, true);
+    if (form === 'forget-links') {
+      await deps.customers.forgetLinks(customerId, link);
+      request.log.info({ customerId }, 'preference links forgotten');
+      const view = renderLinksForgotten();
+      return sendPage(reply, 200, view.title, view.body);
+    }
     const changes = consentChanges(before.consent, wantedFrom(request.body), PREFERENCE_SOURCE);
-    if (changes.length) await deps.customers.changeConsent(customerId, changes);
+    if (changes.length) await deps.customers.changeConsent(customerId, changes.map((change) => ({ ...change, link })));
     // Read back from the workflow (it applies signals in order, before answering a later query). Should
     // that read fail after the changes were accepted, show them applied to what we read before.
     let after: Profile;

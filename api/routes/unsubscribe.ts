@@ -3,10 +3,16 @@
 // there, and we revoke marketing email only (updateConsent {channel: 'email', topic: 'marketing'}, source
 // 'one-click'), answering 200 without a redirect. A GET (a person clicking the link, or a mail scanner
 // following it) only shows a page with a button that makes the same POST: nothing changes on a GET.
+// Any valid link of the customer may do this (an `unsubscribe` link, a `preferences` one, one from before
+// links had a scope), also one of an older link generation: revoking marketing email is all it can do, and a
+// sent mail's unsubscribe link must keep working. A link from before an erase of the customer is ignored by
+// the customer workflow created since (the signal carries the link's workflow incarnation). The page links to
+// no preference centre: this token cannot open one.
 import type { FastifyInstance } from 'fastify';
 import { verifyPreferenceToken } from '../../preferences/token';
 import { classifyFailure, type CustomerAccess } from '../customers';
-import { escapeHtml, sendPage, sendServiceProblem, sendTokenProblem } from '../html';
+import { sendPage, sendServiceProblem, sendTokenProblem } from '../html';
+import { linkGuard } from '../links';
 
 export interface UnsubscribeRoutesDeps {
   customers: CustomerAccess;
@@ -15,8 +21,7 @@ export interface UnsubscribeRoutesDeps {
 
 export const ONE_CLICK_SOURCE = 'one-click';
 
-/** A relative link from /unsubscribe/<token> to /preferences/<token> (works behind a path prefix too). */
-const preferencesLink = (token: string) => `../preferences/${encodeURIComponent(token)}`;
+const PREFERENCES_HINT = 'use the “Email preferences” link in a recent email from us';
 
 export async function unsubscribeRoutes(app: FastifyInstance, deps: UnsubscribeRoutesDeps): Promise<void> {
   // RFC 8058 posts `List-Unsubscribe=One-Click` form-encoded or as multipart/form-data. The signed token in
@@ -45,14 +50,15 @@ export async function unsubscribeRoutes(app: FastifyInstance, deps: UnsubscribeR
 <input type="hidden" name="List-Unsubscribe" value="One-Click">
 <button type="submit">Unsubscribe</button>
 </form>
-<p class="note">Want fewer messages rather than none, or to change texts too? <a href="${escapeHtml(preferencesLink(request.params.token))}">Choose what you get</a>.</p>`,
+<p class="note">Want fewer messages rather than none, or to change texts too? To choose what you get, ${PREFERENCES_HINT}.</p>`,
     );
   });
 
   app.post<{ Params: { token: string } }>('/unsubscribe/:token', async (request, reply) => {
     const verified = verifyPreferenceToken(deps.preferencesSecret, request.params.token);
     if (!verified.ok) return sendTokenProblem(reply, verified.reason);
-    await deps.customers.changeConsent(verified.customerId, [{ channel: 'email', topic: 'marketing', granted: false, source: ONE_CLICK_SOURCE }]);
+    const link = linkGuard(verified, false);
+    await deps.customers.changeConsent(verified.customerId, [{ channel: 'email', topic: 'marketing', granted: false, source: ONE_CLICK_SOURCE, ...(link.incarnation ? { link } : {}) }]);
     request.log.info({ customerId: verified.customerId }, 'one-click unsubscribe');
     return sendPage(
       reply,
@@ -60,7 +66,7 @@ export async function unsubscribeRoutes(app: FastifyInstance, deps: UnsubscribeR
       'You are unsubscribed',
       `<h1>You are unsubscribed</h1>
 <div class="status" role="status"><p>We will not send you marketing emails any more. Receipts and account messages still come.</p></div>
-<p class="note">Changed your mind, or want to change texts too? <a href="${escapeHtml(preferencesLink(request.params.token))}">Open your preferences</a>.</p>`,
+<p class="note">Changed your mind, or want to change texts too? To choose what you get, ${PREFERENCES_HINT}. To stop texts, reply STOP to any of our texts.</p>`,
     );
   });
 }

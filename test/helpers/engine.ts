@@ -58,12 +58,13 @@ export async function startTimeSkippingServer(): Promise<TestWorkflowEnvironment
   return env;
 }
 
-export async function startDevServer(): Promise<TestWorkflowEnvironment> {
+/** `extraArgs`: more `temporal server start-dev` flags (e.g. privacy/devServer.ts devServerEraseArgs()). */
+export async function startDevServer(extraArgs: string[] = []): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: toolPaths().temporalCli },
       searchAttributes: ALL_SEARCH_ATTRIBUTES,
-      extraArgs: ['--headless'],
+      extraArgs: ['--headless', ...extraArgs],
     },
   });
 }

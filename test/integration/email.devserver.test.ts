@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createDeliveryActivities } from '../../activities/delivery';
 import { DEFAULT_ENGINE_CONFIG } from '../../workflows/engineConfig';
 import { phoneLookupKey } from '../../workflows/lookup';
-import { journeyStatusQuery, profileQuery, stateQuery } from '../../workflows/messages';
+import { forgetLinksSignal, journeyStatusQuery, profileQuery, stateQuery } from '../../workflows/messages';
 import { startDevServer, startEngine, type RunningEngine } from '../helpers/engine';
 import { emailActivitiesFor, recipient, startSmtpSink, type SmtpSink } from '../helpers/smtpSink';
 
@@ -85,6 +85,8 @@ test('the customer workflow continues-as-new before its history grows large, wit
     const handle = small.client.workflow.getHandle('customer:quinn');
     await small.send({ customerId: 'quinn', type: 'identify', name: 'identify', traits: { email: 'quinn@example.com', tier: 'gold' } });
     const first = (await handle.describe()).runId;
+    // "Forget my links" once: the link generation is state that must cross over too.
+    await handle.signal(forgetLinksSignal, {});
     await small.send({ customerId: 'quinn', name: 'checkout.started', messageId: 'quinn-checkout', properties: { cartId: 'F', items: [{ sku: 's', name: 'Shoe', price: 1 }], value: 1 } });
     for (let i = 0; i < 30; i++) await small.send({ customerId: 'quinn', name: 'page.viewed', properties: { i } });
     // Routing all 32 events takes well over 40 history events; once its inbox is empty it continues-as-new.
@@ -103,6 +105,8 @@ test('the customer workflow continues-as-new before its history grows large, wit
     expect(s.traits.tier).toBe('gold');
     expect(s.identities.email).toBe('quinn@example.com');
     expect(s.journeys['journey:abandoned-cart:quinn:F'].status).toBe('running');
+    // The links the mails carry keep working: the same generation, and the incarnation is the chain's first run.
+    expect((await handle.query(profileQuery)).links).toEqual({ generation: 1, incarnation: first });
     // The dedupe memory crossed over too: a retry of an old event is still ignored.
     await small.send({ customerId: 'quinn', name: 'checkout.started', messageId: 'quinn-checkout', properties: { cartId: 'F', items: [{ sku: 's', name: 'Shoe', price: 1 }], value: 1 } });
     await small.send({ customerId: 'quinn', name: 'page.viewed', properties: { last: true } });

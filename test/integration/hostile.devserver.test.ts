@@ -245,18 +245,18 @@ describe('the ingest API refuses hostile requests and stores nothing', () => {
 // ---- the preference centre and one-click unsubscribe --------------------------------------------------
 
 describe('forged preference and unsubscribe links change nothing', () => {
-  const real = () => signPreferenceToken(PREFERENCES_SECRET, { customerId: VICTIM });
-  const [payload, signature] = signPreferenceToken(PREFERENCES_SECRET, { customerId: VICTIM }).split('.');
-  const forgedPayload = Buffer.from(JSON.stringify({ v: 1, sub: VICTIM, exp: 4102444800 })).toString('base64url');
+  const real = () => signPreferenceToken(PREFERENCES_SECRET, { customerId: VICTIM, scope: 'preferences' });
+  const [payload, signature] = signPreferenceToken(PREFERENCES_SECRET, { customerId: VICTIM, scope: 'preferences' }).split('.');
+  const forgedPayload = Buffer.from(JSON.stringify({ v: 2, sub: VICTIM, exp: 4102444800, scope: 'preferences', gen: 0 })).toString('base64url');
   const tokens: Array<[string, string, number]> = [
-    ['signed with another secret', signPreferenceToken('some-other-secret-0123456789', { customerId: VICTIM }), 403],
-    ['another customer in the payload, the victim\'s signature', `${Buffer.from(JSON.stringify({ v: 1, sub: 'someone-else', exp: 4102444800 })).toString('base64url')}.${signature}`, 403],
+    ['signed with another secret', signPreferenceToken('some-other-secret-0123456789', { customerId: VICTIM, scope: 'preferences' }), 403],
+    ['another customer in the payload, the victim\'s signature', `${Buffer.from(JSON.stringify({ v: 2, sub: 'someone-else', exp: 4102444800, scope: 'preferences', gen: 0 })).toString('base64url')}.${signature}`, 403],
     ['a later expiry, the old signature', `${forgedPayload}.${signature}`, 403],
     ['the signature cut short', `${payload}.${signature.slice(0, 20)}`, 403],
     ['no signature', `${payload}.`, 400],
     ['"alg: none" style', `${payload}`, 400],
-    ['expired', signPreferenceToken(PREFERENCES_SECRET, { customerId: VICTIM, exp: 1_000_000 }), 410],
-    ['signed, for a customer that does not exist', signPreferenceToken(PREFERENCES_SECRET, { customerId: 'h-nobody' }), 404],
+    ['expired', signPreferenceToken(PREFERENCES_SECRET, { customerId: VICTIM, scope: 'preferences', exp: 1_000_000 }), 410],
+    ['signed, for a customer that does not exist', signPreferenceToken(PREFERENCES_SECRET, { customerId: 'h-nobody', scope: 'preferences' }), 404],
     ['2,000 characters of junk', 'A'.repeat(2000), 400],
     ['path traversal', '..%2F..%2Fv1%2Ftrack', 400],
   ];

@@ -77,7 +77,7 @@ test('a customer turns SMS off with the keyboard, saves, sees the confirmation, 
   await engine.send({ customerId: 'browser-bea', type: 'identify', name: 'identify', traits: { email: 'bea@example.com', phone: '+14155550108', firstName: 'Bea' } });
   const handle = engine.client.workflow.getHandle(customerWorkflowId('browser-bea'));
   await handle.signal(updateConsentSignal, { channel: 'sms', granted: true, source: 'signup-form' });
-  const token = signPreferenceToken(PREFERENCES_SECRET, { customerId: 'browser-bea' });
+  const token = signPreferenceToken(PREFERENCES_SECRET, { customerId: 'browser-bea', scope: 'preferences' });
 
   const page = browser.pages()[0] ?? (await browser.newPage());
   const errors: string[] = [];
@@ -129,4 +129,31 @@ test('a customer turns SMS off with the keyboard, saves, sees the confirmation, 
   expect(profile.consent.channels).toEqual({ sms: false });
   expect(profile.consent.history?.at(-1)).toMatchObject({ channel: 'sms', granted: false, source: 'preference-centre' });
   expect(errors).toEqual([]); // no blocked styles (CSP) or other console errors
+});
+
+test('"Forget my links" works with the keyboard too: after it, the same link opens a page that says it was turned off', async () => {
+  await engine.send({ customerId: 'browser-finn', type: 'identify', name: 'identify', traits: { email: 'finn@example.com' } });
+  const handle = engine.client.workflow.getHandle(customerWorkflowId('browser-finn'));
+  const token = signPreferenceToken(PREFERENCES_SECRET, { customerId: 'browser-finn', scope: 'preferences' });
+  const page = browser.pages()[0] ?? (await browser.newPage());
+  expect((await page.goto(`${url}/preferences/${token}`))?.status()).toBe(200);
+
+  // The button is named, and described by the paragraph that says what it does.
+  const forget = page.getByRole('button', { name: 'Forget my links' });
+  expect(await forget.getAttribute('aria-describedby')).toBe('forget-links-hint');
+  await expect(page.locator('#forget-links-hint').textContent()).resolves.toContain('this one included');
+  // Tab passes Save first (the main form comes first), then reaches it.
+  await page.locator('body').focus();
+  await tabTo(page, 'the Save button', `document.activeElement?.textContent === 'Save preferences'`);
+  await tabTo(page, 'the Forget my links button', `document.activeElement?.textContent === 'Forget my links'`);
+  const [posted] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.keyboard.press('Enter')]);
+  expect(posted.status()).toBe(200);
+  await page.getByRole('heading', { level: 1, name: 'Your old links no longer work' }).waitFor();
+  expect(await page.getByRole('status').innerText()).toContain('no longer open this page');
+  expect((await handle.query(profileQuery)).links?.generation).toBe(1);
+
+  const again = await page.goto(`${url}/preferences/${token}`);
+  expect(again?.status()).toBe(410);
+  await expect(page.title()).resolves.toBe('This link no longer works');
+  expect(await page.getByRole('checkbox').count()).toBe(0);
 });

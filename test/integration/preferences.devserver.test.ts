@@ -2,26 +2,30 @@
 // called with a real HTTP client (fetch) on the API listening on a real port, in front of a real Temporal
 // dev server and a real worker with the worker's own channel wiring (mail to a real SMTP server, SMS through
 // the real twilio client to Prism). Every change is checked where it lands: the customer workflow's
-// profile, state and ledger, and what the delivery pipeline then does with a message.
+// profile, state and ledger, and what the delivery pipeline then does with a message. The links' scopes and
+// their revocation (generation, erase) are tested with the tokens of mails the pipeline really sent.
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyInstance } from 'fastify';
+import type { ParsedMail } from 'mailparser';
 import twilio from 'twilio';
 import { customersConfig } from '../../api/customers';
 import { buildServer } from '../../api/server';
 import { loadConfig, type Config } from '../../config/config';
-import { signPreferenceToken, verifyPreferenceToken } from '../../preferences/token';
+import { eraseCustomer } from '../../privacy/customerData';
+import { devServerEraseArgs } from '../../privacy/devServer';
+import { signPreferenceToken, verifyPreferenceToken, type PreferenceTokenScope } from '../../preferences/token';
 import type { Channel, Topic } from '../../sdk/events';
 import { createWorkerActivities } from '../../worker/activities';
 import type { DeliveryRequest, LedgerEntry } from '../../workflows/customerState';
 import { decide } from '../../workflows/deliveryPolicy';
 import type { EngineConfig } from '../../workflows/engineConfig';
 import { phoneLookupKey } from '../../workflows/lookup';
-import { customerWorkflowId, deliveryRequestSignal, ledgerQuery, profileQuery, stateQuery, updateConsentSignal } from '../../workflows/messages';
+import { customerWorkflowId, deliveryRequestSignal, forgetLinksSignal, ledgerQuery, profileQuery, stateQuery, updateConsentSignal } from '../../workflows/messages';
 import { startDevServer, startEngine, type RunningEngine } from '../helpers/engine';
 import { startPrism, type PrismServer } from '../helpers/prism';
 import { recipient, startSmtpSink, type SmtpSink } from '../helpers/smtpSink';
@@ -45,7 +49,8 @@ let dataDir: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'omnijourney-customers-'));
-  [env, smtp, prism] = await Promise.all([startDevServer(), startSmtpSink(), startPrism()]);
+  // With erase's settings, so that erasing a customer takes seconds (privacy/devServer.ts).
+  [env, smtp, prism] = await Promise.all([startDevServer(devServerEraseArgs()), startSmtpSink(), startPrism()]);
   config = loadConfig({
     OMNIJOURNEY_DATA_DIR: dataDir,
     SMTP_HOST: '127.0.0.1',
@@ -92,7 +97,9 @@ async function http(path: string, init: { method?: string; form?: Record<string,
   return { status: res.status, headers: res.headers, text: await res.text(), ms: Date.now() - started };
 }
 
-const token = (customerId: string, exp?: number) => signPreferenceToken(PREFERENCES_SECRET, { customerId, exp });
+/** A link's token signed here (generation 0, no workflow incarnation): a preference link unless told otherwise. */
+const token = (customerId: string, exp?: number, scope: PreferenceTokenScope = 'preferences') => signPreferenceToken(PREFERENCES_SECRET, { customerId, scope, exp });
+const unsubscribeToken = (customerId: string) => token(customerId, undefined, 'unsubscribe');
 const handle = (customerId: string) => engine.client.workflow.getHandle(customerWorkflowId(customerId));
 const profile = (customerId: string) => handle(customerId).query(profileQuery);
 
@@ -236,7 +243,7 @@ test('saving the form with SMS unticked revokes SMS consent; the confirmation sh
 test('forged, expired and malformed links get 403, 410 and 400 pages that say what to do, and change nothing', async () => {
   await customer('pref-eve', { email: 'eve@example.com', phone: '+14155550103' }, true);
   const before = await profile('pref-eve');
-  const forged = signPreferenceToken('someone-elses-secret-0123456789', { customerId: 'pref-eve' });
+  const forged = signPreferenceToken('someone-elses-secret-0123456789', { customerId: 'pref-eve', scope: 'preferences' });
   const expired = token('pref-eve', Math.floor(Date.now() / 1000) - 60);
   const form = { form: 'preferences' }; // everything unticked: would revoke all
   const cases: Array<[string, number, RegExp]> = [
@@ -267,21 +274,21 @@ test('one-click unsubscribe (RFC 8058) revokes marketing email only: marketing m
   await customer('unsub-uma', { email: 'uma@example.com', firstName: 'Uma' });
 
   // A mail scanner following the link: a page with a button, no change.
-  const page = await http(`/unsubscribe/${token('unsub-uma')}`);
+  const page = await http(`/unsubscribe/${unsubscribeToken('unsub-uma')}`);
   expect(page.status).toBe(200);
   expect(page.text).toMatch(/<form method="post">\s*<input type="hidden" name="List-Unsubscribe" value="One-Click">\s*<button type="submit">Unsubscribe<\/button>/);
-  // …and a link to the preference centre with a token for the same customer (signed afresh, so compared by its claims).
-  const link = /href="\.\.\/preferences\/([^"]+)"/.exec(page.text);
-  expect(link).not.toBeNull();
-  expect(verifyPreferenceToken(PREFERENCES_SECRET, link![1])).toMatchObject({ ok: true, customerId: 'unsub-uma' });
+  // …and no link to the preference centre: an unsubscribe token cannot open it, and none is handed out here.
+  expect(page.text).not.toMatch(/preferences\//);
+  expect(page.text).toContain('use the “Email preferences” link in a recent email from us');
   expect((await profile('unsub-uma')).consent.history ?? []).toEqual([]);
 
   // What Gmail and others send: a POST with List-Unsubscribe=One-Click, form-encoded.
-  const res = await http(`/unsubscribe/${token('unsub-uma')}`, { form: { 'List-Unsubscribe': 'One-Click' } });
+  const res = await http(`/unsubscribe/${unsubscribeToken('unsub-uma')}`, { form: { 'List-Unsubscribe': 'One-Click' } });
   expect(res.status).toBe(200);
   expect(res.headers.get('location')).toBeNull();
   expect(res.ms).toBeLessThan(2000);
   expect(res.text).toContain('You are unsubscribed');
+  expect(res.text).not.toMatch(/preferences\//);
 
   const p = await profile('unsub-uma');
   expect(p.consent.pairs).toEqual({ 'email:marketing': false });
@@ -311,13 +318,190 @@ test('one-click unsubscribe also takes multipart/form-data (RFC 8058 allows it) 
   await customer('unsub-nil', { email: 'nil@example.com' });
   const fd = new FormData();
   fd.set('List-Unsubscribe', 'One-Click');
-  expect((await http(`/unsubscribe/${token('unsub-mo')}`, { body: fd })).status).toBe(200);
-  expect((await http(`/unsubscribe/${token('unsub-nil')}`, { method: 'POST' })).status).toBe(200);
+  expect((await http(`/unsubscribe/${unsubscribeToken('unsub-mo')}`, { body: fd })).status).toBe(200);
+  expect((await http(`/unsubscribe/${unsubscribeToken('unsub-nil')}`, { method: 'POST' })).status).toBe(200);
   expect((await profile('unsub-mo')).consent.pairs).toEqual({ 'email:marketing': false });
   expect((await profile('unsub-nil')).consent.pairs).toEqual({ 'email:marketing': false });
   // A token for a customer who does not exist: 404 page, nothing created.
-  expect((await http(`/unsubscribe/${token('nobody-here')}`, { method: 'POST' })).status).toBe(404);
+  expect((await http(`/unsubscribe/${unsubscribeToken('nobody-here')}`, { method: 'POST' })).status).toBe(404);
   expect((await http(`/preferences/${token('nobody-here')}`)).status).toBe(404);
+});
+
+// ---- link scopes and revocation ---------------------------------------------------------------------------
+
+/** Sends one mail through the real pipeline and returns the tokens of its links: the footer's preference and
+ *  unsubscribe links, and List-Unsubscribe (marketing only). */
+async function mailedLinks(customerId: string, address: string, topic: Topic = 'marketing'): Promise<{ preferences: string; unsubscribe: string; listUnsubscribe?: string }> {
+  const before = smtp.mailsTo(address).length;
+  const id = await requestDelivery(customerId, ['email'], 'welcome/hello', { plan: 'pro' }, topic);
+  expect(await settled(customerId, id)).toMatchObject({ status: 'sent', channel: 'email' });
+  await smtp.waitFor((m) => recipient(m) === address && smtp.mailsTo(address).length > before);
+  const mail: ParsedMail = smtp.mailsTo(address)[before];
+  const text = mail.text ?? '';
+  const preferences = /\/preferences\/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)/.exec(text)?.[1];
+  const unsubscribe = /\/unsubscribe\/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)/.exec(text)?.[1];
+  if (!preferences || !unsubscribe) throw new Error(`no preference or unsubscribe link in the mail:\n${text}`);
+  const header = mail.headerLines.find((h) => h.key === 'list-unsubscribe')?.line.replace(/\r?\n\s+/g, ' ');
+  const listUnsubscribe = header ? /\/unsubscribe\/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)>$/.exec(header)?.[1] : undefined;
+  return { preferences, unsubscribe, listUnsubscribe };
+}
+
+/** A version-1 token, as every mail sent before link scopes carries (one token for both links). */
+function legacyToken(customerId: string): string {
+  const payload = Buffer.from(JSON.stringify({ v: 1, sub: customerId, exp: Math.floor(Date.now() / 1000) + 86_400 })).toString('base64url');
+  return `${payload}.${createHmac('sha256', PREFERENCES_SECRET).update(`omnijourney.preferences.${payload}`).digest('base64url')}`;
+}
+
+const grantEverything = { form: 'preferences', email: 'on', sms: 'on', 'marketing-email': 'on', 'marketing-sms': 'on' };
+
+test('an unsubscribe link (List-Unsubscribe of a real mail, or an old unscoped one) cannot open the preference centre or grant anything; it still unsubscribes', async () => {
+  await customer('scope-una', { email: 'una@example.com', phone: '+14155550109' }); // SMS not opted in
+  const links = await mailedLinks('scope-una', 'una@example.com');
+  // The mail's tokens: the List-Unsubscribe and footer Unsubscribe links are the unsubscribe one, with the
+  // customer's generation and workflow; the preference link has its own token.
+  expect(links.listUnsubscribe).toBe(links.unsubscribe);
+  const runId = (await handle('scope-una').describe()).runId;
+  expect(verifyPreferenceToken(PREFERENCES_SECRET, links.unsubscribe)).toMatchObject({ ok: true, customerId: 'scope-una', scope: 'unsubscribe', generation: 0, incarnation: runId });
+  expect(verifyPreferenceToken(PREFERENCES_SECRET, links.preferences)).toMatchObject({ ok: true, customerId: 'scope-una', scope: 'preferences', generation: 0, incarnation: runId });
+  const before = await profile('scope-una');
+
+  for (const [name, t] of [['the mail\'s unsubscribe token', links.unsubscribe], ['a version-1 token', legacyToken('scope-una')]]) {
+    // The page: a 403 that explains, with no form and nothing of the customer's, and a way to unsubscribe.
+    const page = await http(`/preferences/${t}`);
+    expect([name, page.status]).toEqual([name, 403]);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.text).toContain('This link can only unsubscribe you');
+    expect(page.text).toContain(`<a href="../unsubscribe/${t}">Unsubscribe from marketing emails</a>`);
+    expect(page.text).not.toMatch(/<form|type="checkbox"|u•••@|0109/);
+    // Posting the grant form anyway, and "Forget my links": 403, nothing changes.
+    for (const form of [grantEverything, { form: 'forget-links' }]) {
+      const post = await http(`/preferences/${t}`, { form });
+      expect([name, form.form, post.status]).toEqual([name, form.form, 403]);
+      expect(post.text).not.toContain('Your preferences are saved');
+    }
+  }
+  const after = await profile('scope-una');
+  expect(after.consent).toEqual(before.consent);
+  expect(after.links).toEqual(before.links);
+  expect(after.consent.channels.sms).toBeUndefined(); // still no SMS consent
+
+  // The same link still does what it is for: one-click unsubscribe (RFC 8058), marketing email only.
+  const unsubscribed = await http(`/unsubscribe/${links.listUnsubscribe}`, { form: { 'List-Unsubscribe': 'One-Click' } });
+  expect(unsubscribed.status).toBe(200);
+  expect(unsubscribed.text).toContain('You are unsubscribed');
+  const p = await profile('scope-una');
+  expect(p.consent.pairs).toEqual({ 'email:marketing': false });
+  expect(p.consent.channels).toEqual({});
+  expect(p.consent.history).toEqual([expect.objectContaining({ channel: 'email', topic: 'marketing', granted: false, source: 'one-click' })]);
+  expect(p.consent.history?.[0]).not.toHaveProperty('link'); // the link's claims are checked, not kept
+  // …and so does an old unscoped one (a mail sent before scopes): one-click works, once more changes nothing else.
+  expect((await http(`/unsubscribe/${legacyToken('scope-una')}`, { method: 'POST' })).status).toBe(200);
+  expect((await profile('scope-una')).consent.pairs).toEqual({ 'email:marketing': false });
+
+  // The mail's preference link opens the page (a transactional mail still goes: it has one too).
+  const pref = await http(`/preferences/${links.preferences}`);
+  expect(pref.status).toBe(200);
+  expect(boxes(pref.text)).toEqual({ email: true, sms: false, marketingEmail: false, marketingSms: false });
+  expect(verifyPreferenceToken(PREFERENCES_SECRET, (await mailedLinks('scope-una', 'una@example.com', 'transactional')).preferences)).toMatchObject({ ok: true, scope: 'preferences' });
+});
+
+test('"Forget my links" turns off every preference link sent so far: the old link gets a 410 and changes nothing, a new mail\'s link works', async () => {
+  await customer('forget-fay', { email: 'fay@example.com', phone: '+14155550110' }, true);
+  const old = await mailedLinks('forget-fay', 'fay@example.com', 'transactional');
+  const page = await http(`/preferences/${old.preferences}`);
+  expect(page.status).toBe(200);
+  // The second form, after the first (Tab reaches Save first), with its own heading and description.
+  expect(page.text).toMatch(/Save preferences<\/button>\n<\/form>\n<h2>Links in our emails<\/h2>\n<p id="forget-links-hint">[^<]+<\/p>\n<form method="post">\n<input type="hidden" name="form" value="forget-links">\n<button type="submit" aria-describedby="forget-links-hint">Forget my links<\/button>\n<\/form>/);
+  const runId = (await handle('forget-fay').describe()).runId;
+  expect((await profile('forget-fay')).links).toEqual({ generation: 0, incarnation: runId });
+
+  const forgot = await http(`/preferences/${old.preferences}`, { form: { form: 'forget-links' } });
+  expect(forgot.status).toBe(200);
+  expect(forgot.headers.get('location')).toBeNull();
+  expect(forgot.text).toContain('Your old links no longer work');
+  expect(forgot.text).toContain('<div class="status" role="status">');
+  const afterForget = await profile('forget-fay');
+  expect(afterForget.links).toEqual({ generation: 1, incarnation: runId });
+  const consent = afterForget.consent;
+
+  // The old link, and a link signed here without a workflow (generation 0): 410, on every method, nothing changes.
+  for (const t of [old.preferences, token('forget-fay')]) {
+    const get = await http(`/preferences/${t}`);
+    expect(get.status).toBe(410);
+    expect(get.text).toContain('This link no longer works');
+    expect(get.text).toContain('use the “Email preferences” link in an email we send you from now on');
+    expect(get.text).not.toMatch(/type="checkbox"|f•••@|0110/);
+    expect((await http(`/preferences/${t}`, { form: { form: 'preferences' } })).status).toBe(410); // would revoke everything
+    expect((await http(`/preferences/${t}`, { form: { form: 'forget-links' } })).status).toBe(410);
+  }
+  let p = await profile('forget-fay');
+  expect(p.consent).toEqual(consent);
+  expect(p.links).toEqual({ generation: 1, incarnation: runId }); // not bumped again
+
+  // The customer workflow checks again when a change arrives (a "Forget my links" between the API's check and
+  // its signal): a change through the old generation is dropped, through the current one applied.
+  await handle('forget-fay').signal(updateConsentSignal, { channel: 'sms', granted: false, source: 'preference-centre', link: { generation: 0, incarnation: runId } });
+  await handle('forget-fay').signal(forgetLinksSignal, { link: { generation: 0, incarnation: runId } });
+  p = await profile('forget-fay');
+  expect(p.consent).toEqual(consent);
+  expect(p.links?.generation).toBe(1);
+
+  // The next mail carries generation 1; its link opens the page and saves.
+  const fresh = await mailedLinks('forget-fay', 'fay@example.com', 'transactional');
+  expect(verifyPreferenceToken(PREFERENCES_SECRET, fresh.preferences)).toMatchObject({ ok: true, scope: 'preferences', generation: 1, incarnation: runId });
+  expect((await http(`/preferences/${fresh.preferences}`)).status).toBe(200);
+  const saved = await http(`/preferences/${fresh.preferences}`, { form: { form: 'preferences', email: 'on', 'marketing-email': 'on' } });
+  expect(saved.status).toBe(200);
+  expect(saved.text).toContain('<li>Text messages (SMS): off</li>');
+  expect((await profile('forget-fay')).consent.channels.sms).toBe(false);
+
+  // An unsubscribe link of the forgotten generation still unsubscribes (it can do nothing else, and a sent
+  // mail's unsubscribe link must keep working).
+  expect((await profile('forget-fay')).consent.pairs?.['email:marketing']).toBeUndefined();
+  expect((await http(`/unsubscribe/${old.unsubscribe}`, { method: 'POST' })).status).toBe(200);
+  expect((await profile('forget-fay')).consent.pairs?.['email:marketing']).toBe(false);
+});
+
+test('after an erase, the customer\'s links are refused; once a new event creates the customer again, the old links still do nothing', async () => {
+  await customer('erase-erin', { email: 'erin@example.com' });
+  const old = await mailedLinks('erase-erin', 'erin@example.com');
+  expect((await http(`/preferences/${old.preferences}`)).status).toBe(200);
+  const oldRun = (await handle('erase-erin').describe()).runId;
+
+  const erased = await eraseCustomer(engine.client, 'erase-erin');
+  expect(erased.deleted).toBeGreaterThanOrEqual(1);
+  // Gone: 404 pages, and no request creates the customer again.
+  expect((await http(`/preferences/${old.preferences}`)).status).toBe(404);
+  expect((await http(`/preferences/${old.preferences}`, { form: grantEverything })).status).toBe(404);
+  expect((await http(`/unsubscribe/${old.unsubscribe}`, { method: 'POST' })).status).toBe(404);
+  await expect(handle('erase-erin').describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+
+  // A new event for the same ID: a new customer workflow, which the old links are not for.
+  await customer('erase-erin', { email: 'erin.new@example.com' });
+  const newRun = (await handle('erase-erin').describe()).runId;
+  expect(newRun).not.toBe(oldRun);
+  expect((await profile('erase-erin')).links).toEqual({ generation: 0, incarnation: newRun });
+  const get = await http(`/preferences/${old.preferences}`);
+  expect(get.status).toBe(410);
+  expect(get.text).not.toContain('erin.new');
+  expect(get.text).not.toMatch(/e•••@/);
+  expect((await http(`/preferences/${old.preferences}`, { form: grantEverything })).status).toBe(410);
+  expect((await http(`/preferences/${old.preferences}`, { form: { form: 'forget-links' } })).status).toBe(410);
+  // One-click with the old unsubscribe link: answered like any (it only signals), but the new customer
+  // workflow drops it, since the link names the erased one.
+  expect((await http(`/unsubscribe/${old.unsubscribe}`, { form: { 'List-Unsubscribe': 'One-Click' } })).status).toBe(200);
+  const p = await profile('erase-erin');
+  expect(p.consent).toEqual({ channels: {}, topics: {} });
+  expect(p.links).toEqual({ generation: 0, incarnation: newRun });
+
+  // The new customer's own mail links work.
+  const fresh = await mailedLinks('erase-erin', 'erin.new@example.com');
+  expect(verifyPreferenceToken(PREFERENCES_SECRET, fresh.preferences)).toMatchObject({ ok: true, generation: 0, incarnation: newRun });
+  const page = await http(`/preferences/${fresh.preferences}`);
+  expect(page.status).toBe(200);
+  expect(page.text).toContain('To e•••@example.com');
+  expect((await http(`/unsubscribe/${fresh.unsubscribe}`, { method: 'POST' })).status).toBe(200);
+  expect((await profile('erase-erin')).consent.pairs).toEqual({ 'email:marketing': false });
 });
 
 // ---- Twilio ---------------------------------------------------------------------------------------------
@@ -478,8 +662,10 @@ test('Temporal not answering: 503 pages with Retry-After; bad tokens, signatures
     expect((await call('/webhooks/twilio/sms', { method: 'POST', headers: signed, body: new URLSearchParams(params).toString() })).status).toBe(503);
 
     // Refused before Temporal is asked.
-    const forged = signPreferenceToken('another-secret-0123456789', { customerId: 'c-1' });
+    const forged = signPreferenceToken('another-secret-0123456789', { customerId: 'c-1', scope: 'preferences' });
     expect((await call(`/preferences/${forged}`)).status).toBe(403);
+    expect((await call(`/preferences/${unsubscribeToken('c-1')}`)).status).toBe(403); // the scope is in the token
+    expect((await call(`/preferences/${unsubscribeToken('c-1')}`, { method: 'POST', headers: formHeaders, body: 'form=forget-links' })).status).toBe(403);
     expect((await call(`/unsubscribe/${forged}`, { method: 'POST' })).status).toBe(403);
     expect((await call('/webhooks/twilio/status', { method: 'POST', headers: formHeaders, body: 'MessageSid=SM1&MessageStatus=failed&To=%2B1' })).status).toBe(403);
     expect((await call('/webhooks/twilio/sms')).status).toBe(405); // GET: the path takes POST only

@@ -114,7 +114,7 @@ test('the API and worker logs hold neither the write key nor the customer\'s ema
   const identify = await postJson(api.url, '/v1/identify', { userId: CUSTOMER, traits: { email: EMAIL, phone: PHONE, firstName: 'Zoe' }, messageId: 'leak-identify' }, KEY);
   expect(identify.status).toBe(200);
   // SMS on, through the preference centre (the signed link of her mails).
-  const token = signPreferenceToken(PREFERENCES_SECRET, { customerId: CUSTOMER });
+  const token = signPreferenceToken(PREFERENCES_SECRET, { customerId: CUSTOMER, scope: 'preferences' });
   const saved = await fetch(`${api.url}/preferences/${token}`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -118,6 +118,7 @@ describe('sendEmail', () => {
     template: 'welcome/hello',
     topic,
     vars: { customer: { id: 'c-7' }, traits: { firstName: 'Grace' }, data: { plan: 'team' }, journey: 'welcome' },
+    links: { generation: 0, incarnation: 'first-run-of-c-7' },
   });
 
   async function sent(topic: DeliverInput['topic']): Promise<ParsedMail> {
@@ -134,11 +135,27 @@ describe('sendEmail', () => {
     expect(m).not.toBeNull();
     expect(mail.headers.get('list')).toMatchObject({ unsubscribe: { url: m![1] } });
     expect(mail.headerLines.find((h) => h.key === 'list-unsubscribe-post')?.line).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
-    expect(verifyPreferenceToken(SECRET, m![2])).toMatchObject({ ok: true, customerId: 'c-7' });
+    // An unsubscribe token: providers and link scanners fetch this URL, so it can only revoke.
+    expect(verifyPreferenceToken(SECRET, m![2])).toMatchObject({ ok: true, customerId: 'c-7', scope: 'unsubscribe', generation: 0, incarnation: 'first-run-of-c-7' });
     // The same link is in the footer of both parts.
     expect(mail.text).toContain(m![1]);
     expect(mail.html).toContain(`href="${m![1]}"`);
-    expect(mail.text).toContain(`${PUBLIC_URL}/preferences/${m![2]}`);
+    // The preference link has a token of its own, with the preferences scope.
+    const pref = new RegExp(`${PUBLIC_URL.replace(/\./g, '\\.')}/preferences/([A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+)`).exec(mail.text as string);
+    expect(pref).not.toBeNull();
+    expect(pref![1]).not.toBe(m![2]);
+    expect(verifyPreferenceToken(SECRET, pref![1])).toMatchObject({ ok: true, customerId: 'c-7', scope: 'preferences', generation: 0, incarnation: 'first-run-of-c-7' });
+  });
+
+  test('the links carry the customer\'s link generation and workflow incarnation from the customer workflow', async () => {
+    raw.length = 0;
+    await email.sendEmail({ ...input('marketing'), links: { generation: 3, incarnation: 'first-run-id' } });
+    const mail = await simpleParser(raw[0]);
+    const tokens = [...(mail.text as string).matchAll(/\/(preferences|unsubscribe)\/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)/g)];
+    expect(tokens.map((t) => [t[1], verifyPreferenceToken(SECRET, t[2])])).toEqual([
+      ['preferences', expect.objectContaining({ ok: true, scope: 'preferences', generation: 3, incarnation: 'first-run-id' })],
+      ['unsubscribe', expect.objectContaining({ ok: true, scope: 'unsubscribe', generation: 3, incarnation: 'first-run-id' })],
+    ]);
   });
 
   test('a transactional mail has the footer links but no List-Unsubscribe headers', async () => {
