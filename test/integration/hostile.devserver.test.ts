@@ -6,22 +6,14 @@
 // and a real customer's state (consent, events, journeys) is what it was. The process's own prototypes are
 // checked for pollution at the end.
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { FastifyInstance } from 'fastify';
-import { buildServer } from '../../api/server';
-import { loadConfig } from '../../config/config';
 import { signPreferenceToken } from '../../preferences/token';
-import type { EngineConfig } from '../../workflows/engineConfig';
 import { customerWorkflowId, stateQuery, updateConsentSignal } from '../../workflows/messages';
-import { startDevServer, startEngine, type RunningEngine } from '../helpers/engine';
+import { startApiHarness, type ApiHarness } from '../helpers/devServerHarness';
+import type { RunningEngine } from '../helpers/engine';
 import { reliabilityLine, until } from '../helpers/faults';
-import { testCodec } from '../helpers/privacy';
-import { emailActivitiesFor, startSmtpSink, type SmtpSink } from '../helpers/smtpSink';
+import type { SmtpSink } from '../helpers/smtpSink';
 
 const KEY = 'wk_hostile_primary_0123456789';
 const PREFERENCES_SECRET = 'hostile-preferences-secret-0123456789';
@@ -30,33 +22,21 @@ const CODEC_TOKEN = 'hostile-codec-token-0123456789';
 const PUBLIC_URL = 'https://journeys.hostile.test';
 const PHONE = '+14155550177';
 const VICTIM = 'victim';
-const engineConfig: Partial<EngineConfig> = { policy: { caps: { perDay: 10, perWeek: 20 }, quietHours: null } };
 
-let env: TestWorkflowEnvironment;
+let h: ApiHarness;
 let smtp: SmtpSink;
 let engine: RunningEngine;
-let app: FastifyInstance;
 let port: number;
-let tmp: string;
 /** Every answer, for the summary line. */
 const seen: number[] = [];
 
 beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'omnijourney-hostile-'));
-  [env, smtp] = await Promise.all([startDevServer(), startSmtpSink()]);
-  const config = loadConfig({ API_WRITE_KEYS: KEY, PREFERENCES_SECRET, TWILIO_AUTH_TOKEN: TWILIO_TOKEN, PUBLIC_URL, OMNIJOURNEY_DATA_DIR: tmp });
-  const engineSettings = { ...engineConfig, lookupSecret: config.engine.lookupSecret };
-  engine = await startEngine(env, emailActivitiesFor(smtp), engineSettings);
-  app = buildServer({
-    client: engine.client,
-    taskQueue: engine.taskQueue,
-    api: config.api,
-    engine: engineSettings,
-    customers: { publicUrl: PUBLIC_URL, preferencesSecret: PREFERENCES_SECRET, twilioAuthToken: TWILIO_TOKEN, lookupSecret: config.engine.lookupSecret },
-    codec: { codec: testCodec(), namespace: 'default', authTokens: [CODEC_TOKEN], corsOrigins: ['http://localhost:8233'] },
+  h = await startApiHarness({
+    name: 'hostile',
+    config: { API_WRITE_KEYS: KEY, PREFERENCES_SECRET, TWILIO_AUTH_TOKEN: TWILIO_TOKEN, PUBLIC_URL },
+    codec: { authTokens: [CODEC_TOKEN], corsOrigins: ['http://localhost:8233'] },
   });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  port = (app.server.address() as { port: number }).port;
+  ({ smtp, engine, port } = h);
 
   // The customer the attacks aim at: email, phone, SMS on, in a journey.
   await engine.send({ customerId: VICTIM, type: 'identify', name: 'identify', traits: { email: 'victim@hostile.example', phone: PHONE } });
@@ -66,11 +46,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await app?.close();
-  await engine?.stop();
-  await env?.teardown();
-  await smtp?.close();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  await h?.stop();
 });
 
 // ---- helpers ----------------------------------------------------------------------------------------
