@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Transporter } from 'nodemailer';
 import { signPreferenceToken } from '../preferences/token';
 import { activityLog } from './log';
+import { emailAddressProblem } from '../sdk/emailAddress';
 import { maskEmail, redact } from './redact';
 import type { TemplateRenderer } from './templates';
 import { FailureTypes, type DeliverInput, type DeliverOutput } from './types';
@@ -67,6 +68,16 @@ function isPermanentSmtpError(err: unknown): boolean {
 export function createEmailActivities({ transport, from, renderer, publicUrl, preferencesSecret }: EmailDeps) {
   return {
     async sendEmail(input: DeliverInput): Promise<DeliverOutput> {
+      // The address comes from the customer's "email" trait. A list, a display name or a header break in it
+      // would reach more people than the customer (each copy with their preference links): refuse it for good,
+      // whenever it was stored. The workflow records `invalid-address` and tries the next channel, if any.
+      const problem = emailAddressProblem(input.to);
+      if (problem !== undefined) {
+        throw ApplicationFailure.nonRetryable(
+          `cannot mail customer "${input.customerId}": the "email" trait is not exactly one email address (${problem}); nothing was sent. Fix the trait with identify (one address, e.g. "ada@example.com").`,
+          FailureTypes.InvalidAddress,
+        );
+      }
       const links = preferenceLinks(publicUrl, preferencesSecret, input.customerId, new Date(), input.links);
       const message = await renderer.render(input.template, 'email', { ...input.vars, links });
       if (message.warnings?.length) {
@@ -85,7 +96,10 @@ export function createEmailActivities({ transport, from, renderer, publicUrl, pr
       try {
         const info = await transport.sendMail({
           from,
-          to: input.to,
+          // One structured address and an explicit envelope: nodemailer does not parse either as an address
+          // list, so the header's To and the SMTP RCPT TO are this one address.
+          to: { name: '', address: input.to },
+          envelope: { from, to: [{ name: '', address: input.to }] },
           subject: message.subject ?? input.template,
           html: withPreheader(message.html ?? '', message.preheader),
           text: message.text,

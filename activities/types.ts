@@ -34,4 +34,7 @@ export const FailureTypes = {
   RecipientUnsubscribed: 'RecipientUnsubscribed',
   TemplateNotFound: 'TemplateNotFound',
   UnknownJourney: 'UnknownJourney',
+  /** The customer's address is not exactly one valid address (an email trait holding a list, a name or a header
+   *  break): do not retry, try the fallback channel. Also the ledger's `reason`, so it reads as one. */
+  InvalidAddress: 'invalid-address',
 } as const;

@@ -2,6 +2,7 @@
 // Unknown fields (integrations, sentAt, _metadata, context.library, …) are accepted and ignored, so
 // Segment's own libraries can post here. These schemas also generate /openapi.json.
 import { z } from 'zod';
+import { Traits } from '../sdk/events';
 import { isValidTimeZone } from '../sdk/timezone';
 
 /** Segment's documented limits, enforced before validation (413). */
@@ -37,7 +38,7 @@ export const Context = z
       .refine((tz) => isValidTimeZone(tz), 'not an IANA timezone (e.g. "Europe/London")')
       .optional()
       .describe("The customer's IANA timezone; sets the timezone used for quiet hours and local-time sends."),
-    traits: Dict.optional().describe('Traits known at the time of the call. Merged into the profile on identify calls only.'),
+    traits: Traits.optional().describe('Traits known at the time of the call. Merged into the profile on identify calls only (`email`, if present, must still be exactly one address).'),
   })
   .describe('Segment context. Only timezone and traits are used; other fields are accepted and ignored.');
 
@@ -67,7 +68,7 @@ const trackShape = {
 };
 const identifyShape = {
   ...common,
-  traits: Dict.optional().describe('Traits to set on the customer (email, phone, timezone, firstName, …); null removes a trait.'),
+  traits: Traits.optional().describe('Traits to set on the customer (email, phone, timezone, firstName, …); null removes a trait. `email` is exactly one address.'),
 };
 
 export const TrackRequest = withIdentity(z.looseObject({ type: z.literal('track').optional(), ...trackShape }));

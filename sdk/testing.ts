@@ -7,6 +7,7 @@
 // `simulate` (and the integration tests) run the real engine; this is for fast tests of journey logic.
 import type { Duration } from './duration';
 import { toMs } from './duration';
+import { EMAIL_ADDRESS_EXPECTED, emailAddressProblem } from './emailAddress';
 import type { Channel, JourneyEvent, Properties, Topic } from './events';
 import { matcherOf, type JourneyContext, type JourneyDefinition, type SendResult } from './journey';
 import { resolveWakeTime } from './schedule';
@@ -170,6 +171,9 @@ export async function testJourney<S extends z.ZodType>(def: JourneyDefinition<S>
     },
     traits: () => ({ ...traits }),
     async updateTraits(patch) {
+      // As the engine does (workflows/journey.ts): the email trait is exactly one address.
+      const problem = patch.email === undefined || patch.email === null ? undefined : emailAddressProblem(patch.email);
+      if (problem !== undefined) throw new Error(`j.updateTraits in journey "${def.name}": traits.email: ${EMAIL_ADDRESS_EXPECTED}: ${problem}`);
       Object.assign(traits, patch);
       note(`traits ${JSON.stringify(patch)}`);
     },

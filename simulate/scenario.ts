@@ -1,7 +1,7 @@
 // The scenario file `omnijourney simulate --scenario` reads. Validated; a bad file is exit code 2.
 import { z } from 'zod';
 import { toMs } from '../sdk/duration';
-import { Channel, Properties, Topic } from '../sdk/events';
+import { Channel, Properties, Topic, Traits } from '../sdk/events';
 
 const Instant = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO timestamp like 2025-01-01T09:00:00Z');
 const Offset = z.string().refine((s) => {
@@ -18,7 +18,7 @@ export const Scenario = z.object({
   start: Instant,
   customer: z.object({
     id: z.string().min(1).max(200),
-    traits: Properties.default({}),
+    traits: Traits.default({}),
     consent: z
       .object({
         channels: z.partialRecord(Channel, z.boolean()).default({}),
@@ -33,7 +33,7 @@ export const Scenario = z.object({
         name: z.string().min(1),
         type: z.enum(['track', 'identify']).default('track'),
         properties: Properties.default({}),
-        traits: Properties.default({}),
+        traits: Traits.default({}),
       }),
     )
     .default([]),

@@ -17,6 +17,7 @@ import { FailureTypes } from '../activities/types';
 import { toMs } from '../sdk/duration';
 import type { Channel, JourneyEvent, Properties } from '../sdk/events';
 import { matcherOf, type AnyJourney, type JourneyContext, type SendResult } from '../sdk/journey';
+import { EMAIL_ADDRESS_EXPECTED, emailAddressProblem } from '../sdk/emailAddress';
 import { resolveWakeTime } from '../sdk/schedule';
 import { pickVariant } from '../sdk/split';
 import { getJourney } from '../journeys';
@@ -198,6 +199,16 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyStatu
     },
     traits: () => ({ ...traits }),
     async updateTraits(patch) {
+      // The email trait is exactly one address, from journeys too (sdk/emailAddress.ts): a journey that copies
+      // an event's field into it fails here, naming it, instead of storing a list. The check only runs on a bad
+      // value, and behind a patch, so runs that stored one before it replay as they ran.
+      const problem = patch.email === undefined || patch.email === null ? undefined : emailAddressProblem(patch.email);
+      if (problem !== undefined && patched('updatetraits-email-is-one-address')) {
+        throw ApplicationFailure.nonRetryable(
+          `j.updateTraits in journey "${def.name}": traits.email: ${EMAIL_ADDRESS_EXPECTED}: ${problem}. Check the address first (EmailTrait from sdk/events in the trigger schema) or leave the trait out.`,
+          FailureTypes.InvalidAddress,
+        );
+      }
       Object.assign(traits, patch);
       busySince ??= seq;
       await customer.signal(updateTraitsSignal, patch);
