@@ -55,6 +55,7 @@ import {
   journeyEventSignal,
   journeyWorkflowId,
   journeysQuery,
+  legacyJourneyWorkflowId,
   activityQuery,
   ledgerQuery,
   pauseSignal,
@@ -173,8 +174,17 @@ export async function customerWorkflow(input: CustomerInput): Promise<void> {
     const props = parsed.data;
     if (def.trigger.when && !def.trigger.when(props, state.traits)) return null;
     const key = def.trigger.key ? String(def.trigger.key(props)) : undefined;
-    const baseId = journeyWorkflowId(def.name, state.customerId, key);
-    const previous = state.journeys[baseId];
+    // Journey IDs encode their parts (messages.ts): before, customer `carol:x` with cart `c1` and customer
+    // `carol` with cart `x:c1` got one ID, and the second journey never started. New runs get the encoded ID,
+    // behind a patch (histories from before it replay with the IDs they used; an ID without `%`, `:` or `#` is
+    // the same either way and records no marker). A run started under the old ID keeps it: its record is
+    // found by that ID, and events and exits go to the ID stored in it.
+    const legacyId = legacyJourneyWorkflowId(def.name, state.customerId, key);
+    const encodedId = journeyWorkflowId(def.name, state.customerId, key);
+    const baseId = encodedId !== legacyId && patched('journey-id-encoded-parts') ? encodedId : legacyId;
+    const legacy = baseId !== legacyId ? state.journeys[legacyId] : undefined;
+    // (The old ID of another key can be this one, e.g. an overlapping run `c1#2` and the key `c1#2`: check.)
+    const previous = state.journeys[baseId] ?? (legacy?.journey === def.name && legacy.key === key ? legacy : undefined);
     const policy = def.reentry ?? 'one-at-a-time';
     let workflowId = baseId;
     if (previous) {
