@@ -79,7 +79,8 @@ export interface ApiHarness extends DevServerHarness {
   port: number;
 }
 
-type WithPrism<H> = H & { prism: PrismServer };
+/** A harness started with `prism: true`. */
+export type WithPrism<H> = H & { prism: PrismServer };
 
 type Step = { what: string; run: () => Promise<unknown>; timeoutMs: number };
 

@@ -7,31 +7,29 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTemplateRenderer } from '../../activities/templates';
 import { verifyWebhookSignature } from '../../activities/webhook';
-import { loadConfig, type Config } from '../../config/config';
 import { verifyPreferenceToken } from '../../preferences/token';
 import type { Channel, Topic } from '../../sdk/events';
 import { createWorkerActivities, templatesDir } from '../../worker/activities';
 import type { DeliveryRequest, LedgerEntry } from '../../workflows/customerState';
 import { customerWorkflowId, deliveryRequestSignal, ledgerQuery, updateConsentSignal } from '../../workflows/messages';
-import { startDevServer, startEngine, type RunningEngine } from '../helpers/engine';
+import { startDevServerHarness, type DevServerHarness, type WithPrism } from '../helpers/devServerHarness';
+import type { RunningEngine } from '../helpers/engine';
 import { startHttpReceiver, type HttpReceiver } from '../helpers/httpReceiver';
-import { startPrism, type PrismServer } from '../helpers/prism';
-import { recipient, startSmtpSink, type SmtpSink } from '../helpers/smtpSink';
+import type { PrismServer } from '../helpers/prism';
+import { recipient, type SmtpSink } from '../helpers/smtpSink';
 
 const WEBHOOK_SECRET = 'whsec_devserver_test_0123456789';
 const PREFERENCES_SECRET = 'prefs-devserver-test-0123456789';
 const TWILIO_SID = 'AC0123456789abcdef0123456789abcdef';
 
-let env: TestWorkflowEnvironment;
+let h: WithPrism<DevServerHarness>;
 let smtp: SmtpSink;
 let prism: PrismServer;
 let webhook: HttpReceiver;
 let slack: HttpReceiver;
 let engine: RunningEngine;
-let config: Config;
 let templates: string;
 
 beforeAll(async () => {
@@ -42,29 +40,29 @@ beforeAll(async () => {
   writeFileSync(join(templates, 'ops/vip-signup.webhook.liquid'), 'VIP {{ traits.firstName }} signed up for {{ data.plan }}\n');
   writeFileSync(join(templates, 'ops/vip-signup.slack.liquid'), ':tada: *{{ traits.firstName }}* signed up for the *{{ data.plan }}* plan\n');
 
-  [env, smtp, prism, webhook, slack] = await Promise.all([startDevServer(), startSmtpSink(), startPrism(), startHttpReceiver(), startHttpReceiver()]);
-  config = loadConfig({
-    SMTP_HOST: '127.0.0.1',
-    SMTP_PORT: String(smtp.port),
-    PUBLIC_URL: 'https://journeys.acme.test',
-    PREFERENCES_SECRET,
-    TWILIO_ACCOUNT_SID: TWILIO_SID,
-    TWILIO_AUTH_TOKEN: 'devserver-test-token',
-    TWILIO_FROM: '+15005550006',
-    TWILIO_API_BASE_URL: prism.url,
-    WEBHOOK_URL: `${webhook.url}/hooks/omnijourney`,
-    WEBHOOK_SECRET,
-    SLACK_WEBHOOK_URL: `${slack.url}/services/T000/B000/XXXX`,
+  [webhook, slack] = await Promise.all([startHttpReceiver(), startHttpReceiver()]);
+  // The worker's own wiring; the harness points SMTP at its sink and Twilio at its Prism.
+  h = await startDevServerHarness({
+    name: 'channels',
+    prism: true,
+    config: {
+      PUBLIC_URL: 'https://journeys.acme.test',
+      PREFERENCES_SECRET,
+      TWILIO_ACCOUNT_SID: TWILIO_SID,
+      TWILIO_AUTH_TOKEN: 'devserver-test-token',
+      TWILIO_FROM: '+15005550006',
+      WEBHOOK_URL: `${webhook.url}/hooks/omnijourney`,
+      WEBHOOK_SECRET,
+      SLACK_WEBHOOK_URL: `${slack.url}/services/T000/B000/XXXX`,
+    },
+    activities: (config) => createWorkerActivities(config, createTemplateRenderer({ dir: templates })),
   });
-  engine = await startEngine(env, createWorkerActivities(config, createTemplateRenderer({ dir: templates })), {
-    policy: { caps: { perDay: 10, perWeek: 20 }, quietHours: null },
-  });
+  ({ smtp, prism, engine } = h);
 }, 120_000);
 
 afterAll(async () => {
-  await engine?.stop();
-  await env?.teardown();
-  await Promise.all([smtp?.close(), prism?.stop(), webhook?.close(), slack?.close()]);
+  await h?.stop();
+  await Promise.all([webhook?.close(), slack?.close()]);
   if (templates) rmSync(templates, { recursive: true, force: true });
 });
 

@@ -5,52 +5,42 @@
 // through the customer workflow's delivery pipeline on a real dev server; fallbacks go to a real SMTP server.
 //   - 429 then 500, then Twilio is back: the SMS goes out once, after retries spaced by Temporal's back-off.
 //   - 21211: no retry (exactly one call to Twilio for that message), the email fallback goes out once.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { loadConfig } from '../../config/config';
 import { createWorkerActivities } from '../../worker/activities';
 import type { LedgerEntry } from '../../workflows/customerState';
-import type { EngineConfig } from '../../workflows/engineConfig';
 import { customerWorkflowId, ledgerQuery, updateConsentSignal } from '../../workflows/messages';
-import { startDevServer, startEngine, type RunningEngine } from '../helpers/engine';
+import { startDevServerHarness, type DevServerHarness, type WithPrism } from '../helpers/devServerHarness';
+import type { RunningEngine } from '../helpers/engine';
 import { bundleWithFaultJourneys, reliabilityLine, sleep, until } from '../helpers/faults';
-import { failFirst, injectors, startPrism, twilioError, type PrismServer, type RecordedRequest } from '../helpers/prism';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtpSink';
+import { failFirst, injectors, twilioError, type PrismServer, type RecordedRequest } from '../helpers/prism';
+import type { SmtpSink } from '../helpers/smtpSink';
 
-const engineConfig: Partial<EngineConfig> = { policy: { caps: { perDay: 10, perWeek: 20 }, quietHours: null } };
 const FLAKY = '+14155550161';
 const INVALID = '+14155550162';
 
-let env: TestWorkflowEnvironment;
+let h: WithPrism<DevServerHarness>;
 let smtp: SmtpSink;
 let prism: PrismServer;
 let engine: RunningEngine;
-let dataDir: string;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'omnijourney-twilio-faults-'));
-  [env, smtp, prism] = await Promise.all([startDevServer(), startSmtpSink(), startPrism()]);
-  const config = loadConfig({
-    OMNIJOURNEY_DATA_DIR: dataDir,
-    SMTP_HOST: '127.0.0.1',
-    SMTP_PORT: String(smtp.port),
-    TWILIO_ACCOUNT_SID: 'AC0123456789abcdef0123456789abcdef',
-    TWILIO_AUTH_TOKEN: 'twilio-faults-auth-token',
-    TWILIO_FROM: '+15005550006',
-    TWILIO_API_BASE_URL: prism.url,
-    CHANNEL_TIMEOUT_MS: '5000',
+  // The worker's own wiring; the harness points SMTP at its sink and Twilio at its Prism (faults off at stop).
+  h = await startDevServerHarness({
+    name: 'twilio-faults',
+    prism: true,
+    config: {
+      TWILIO_ACCOUNT_SID: 'AC0123456789abcdef0123456789abcdef',
+      TWILIO_AUTH_TOKEN: 'twilio-faults-auth-token',
+      TWILIO_FROM: '+15005550006',
+      CHANNEL_TIMEOUT_MS: '5000',
+    },
+    activities: (config) => createWorkerActivities(config),
+    bundle: bundleWithFaultJourneys(),
   });
-  engine = await startEngine(env, createWorkerActivities(config), engineConfig, bundleWithFaultJourneys());
+  ({ smtp, prism, engine } = h);
 }, 180_000);
 
 afterAll(async () => {
-  prism?.inject(undefined);
-  await engine?.stop();
-  await env?.teardown();
-  await Promise.all([smtp?.close(), prism?.stop()]);
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await h?.stop();
 });
 
 const items = [{ sku: 'sku-1', name: 'Trail shoes', price: 90, quantity: 1 }];

@@ -7,25 +7,20 @@
 // and worker; the server's log is captured, and no request may get a 5xx or log an error.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { connect } from 'node:net';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { FastifyInstance } from 'fastify';
 import { PAGE_HEADERS } from '../../api/html';
 import { payloadToJson } from '../../api/routes/codec';
-import { buildServer } from '../../api/server';
-import { loadConfig } from '../../config/config';
 import { maildevArgs } from '../../scripts/maildev';
 import { customerWorkflowId } from '../../workflows/messages';
-import { startDevServer, startEngine, type RunningEngine } from '../helpers/engine';
+import { startApiHarness, type ApiHarness } from '../helpers/devServerHarness';
+import type { RunningEngine } from '../helpers/engine';
 import { reliabilityLine, until } from '../helpers/faults';
-import { testCodec } from '../helpers/privacy';
-import { emailActivitiesFor, startSmtpSink, type SmtpSink } from '../helpers/smtpSink';
 import { freePort } from '../helpers/temporalProcess';
 
 const root = join(__dirname, '..', '..');
@@ -36,45 +31,29 @@ const PUBLIC_URL = 'https://journeys.hardening.test';
 const VICTIM = 'hd-victim';
 const VICTIM_EMAIL = 'hd.victim.mailbox.5521@example.org';
 
-let env: TestWorkflowEnvironment;
-let smtp: SmtpSink;
+let h: ApiHarness;
 let engine: RunningEngine;
-let app: FastifyInstance;
 let port: number;
-let tmp: string;
 /** Every answer of the API, and every line it logged. */
 const seen: number[] = [];
 const logLines: string[] = [];
 
 beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'omnijourney-hardening-'));
-  [env, smtp] = await Promise.all([startDevServer(), startSmtpSink()]);
-  const config = loadConfig({ API_WRITE_KEYS: KEY, PREFERENCES_SECRET, TWILIO_AUTH_TOKEN: TWILIO_TOKEN, PUBLIC_URL, OMNIJOURNEY_DATA_DIR: tmp });
-  const engineSettings = { policy: { caps: { perDay: 10, perWeek: 20 }, quietHours: null }, lookupSecret: config.engine.lookupSecret };
-  engine = await startEngine(env, emailActivitiesFor(smtp), engineSettings);
   const log = new Writable({ write: (chunk: Buffer, _encoding, done) => void (logLines.push(chunk.toString()), done()) });
-  app = buildServer({
-    client: engine.client,
-    taskQueue: engine.taskQueue,
-    api: config.api,
-    engine: engineSettings,
-    customers: { publicUrl: PUBLIC_URL, preferencesSecret: PREFERENCES_SECRET, twilioAuthToken: TWILIO_TOKEN, lookupSecret: config.engine.lookupSecret },
+  h = await startApiHarness({
+    name: 'hardening',
+    config: { API_WRITE_KEYS: KEY, PREFERENCES_SECRET, TWILIO_AUTH_TOKEN: TWILIO_TOKEN, PUBLIC_URL },
     // No CODEC_AUTH_TOKEN: the codec serves callers on this machine only (what `npm start` runs).
-    codec: { codec: testCodec(), namespace: 'default', authTokens: [], corsOrigins: ['http://localhost:8233'] },
+    codec: { authTokens: [], corsOrigins: ['http://localhost:8233'] },
     logger: { level: 'info', stream: log },
   });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  port = (app.server.address() as { port: number }).port;
+  ({ engine, port } = h);
   // A customer whose email address sits, encrypted, in Temporal's history.
   await engine.send({ customerId: VICTIM, type: 'identify', name: 'identify', traits: { email: VICTIM_EMAIL } });
 }, 180_000);
 
 afterAll(async () => {
-  await app?.close();
-  await engine?.stop();
-  await env?.teardown();
-  await smtp?.close();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  await h?.stop();
 });
 
 // ---- helpers ----------------------------------------------------------------------------------------
@@ -187,7 +166,7 @@ describe('MailDev started with npm start\'s arguments', () => {
 
   test('listens on 127.0.0.1 only: SMTP and the web inbox (which shows every mail and its preference links)', async () => {
     const [smtpPort, webPort] = [await freePort(), await freePort()];
-    const args = maildevArgs({ smtpPort, webPort, mailDirectory: join(tmp, 'mail') });
+    const args = maildevArgs({ smtpPort, webPort, mailDirectory: join(h.dir, 'mail') });
     maildev = spawn(join(root, 'node_modules', '.bin', 'maildev'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (c: Buffer) => void (output = (output + c.toString()).slice(-4000));
     maildev.stdout?.on('data', keep);

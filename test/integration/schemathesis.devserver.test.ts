@@ -1,5 +1,5 @@
 // Property-based testing of the public HTTP API against its own /openapi.json with schemathesis (PyPI; the
-// project installs a pinned version into a venv in the tool cache: scripts/tools.mjs ensureSchemathesis).
+// project installs a pinned version into a venv in the tool cache: toolchain/tools.mjs ensureSchemathesis).
 // schemathesis generates valid and invalid requests for every operation of the document and checks every
 // answer: no 5xx (not_a_server_error), status codes, content types, headers and bodies as documented
 // (response_schema_conformance …), valid data accepted, invalid data refused, the write key enforced
@@ -9,16 +9,9 @@
 // Not a skip: when schemathesis cannot be installed, this test fails and says why.
 //   ST_MAX_EXAMPLES (default 40) and ST_SEED (default 1) change the run.
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { FastifyInstance } from 'fastify';
-import { customersConfig } from '../../api/customers';
-import { buildServer } from '../../api/server';
-import { loadConfig } from '../../config/config';
-import { startDevServer, startEngine, type RunningEngine } from '../helpers/engine';
-import { emailActivitiesFor, startSmtpSink, type SmtpSink } from '../helpers/smtpSink';
+import { startApiHarness, type ApiHarness } from '../helpers/devServerHarness';
 
 const root = join(__dirname, '..', '..');
 const KEY = 'wk_schemathesis_0123456789';
@@ -26,17 +19,14 @@ const MAX_EXAMPLES = Number(process.env.ST_MAX_EXAMPLES ?? 40);
 const SEED = Number(process.env.ST_SEED ?? 1);
 const RUN_LIMIT_MS = 240_000;
 
-let env: TestWorkflowEnvironment;
-let smtp: SmtpSink;
-let engine: RunningEngine;
-let app: FastifyInstance;
+let h: ApiHarness;
 let url: string;
 let tmp: string;
 
-/** Installs schemathesis if needed (node scripts/tools.mjs schemathesis) and returns the path of `st`. */
+/** Installs schemathesis if needed (node toolchain/tools.mjs schemathesis) and returns the path of `st`. */
 function ensureSt(): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [join(root, 'scripts', 'tools.mjs'), 'schemathesis'], { encoding: 'utf8', timeout: 15 * 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [join(root, 'toolchain', 'tools.mjs'), 'schemathesis'], { encoding: 'utf8', timeout: 15 * 60_000 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`schemathesis could not be installed, so the property-based test of the API cannot run:\n${stderr || err.message}`));
       else resolve(stdout.trim());
     });
@@ -44,22 +34,18 @@ function ensureSt(): Promise<string> {
 }
 
 beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'omnijourney-st-'));
-  [env, smtp] = await Promise.all([startDevServer(), startSmtpSink()]);
-  // A generous Temporal deadline: this test is about input handling, and a dev server slowed by other suites
-  // running beside it must not turn a valid event into a 503 (that path has its own tests in api.devserver).
-  const config = loadConfig({ API_WRITE_KEYS: KEY, QUIET_HOURS: 'off', API_TEMPORAL_TIMEOUT_MS: '30000' });
-  engine = await startEngine(env, emailActivitiesFor(smtp), config.engine);
-  app = buildServer({ client: engine.client, taskQueue: engine.taskQueue, api: config.api, engine: config.engine, customers: customersConfig(config) });
-  url = await app.listen({ port: 0, host: '127.0.0.1' });
+  h = await startApiHarness({
+    name: 'st',
+    // A generous Temporal deadline: this test is about input handling, and a dev server slowed by other suites
+    // running beside it must not turn a valid event into a 503 (that path has its own tests in api.devserver).
+    config: { API_WRITE_KEYS: KEY, QUIET_HOURS: 'off', API_TEMPORAL_TIMEOUT_MS: '30000' },
+    engine: (config) => config.engine,
+  });
+  ({ url, dir: tmp } = h);
 }, 180_000);
 
 afterAll(async () => {
-  await app?.close();
-  await engine?.stop();
-  await env?.teardown();
-  await smtp?.close();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  await h?.stop();
 });
 
 function run(cmd: string, args: string[]): Promise<{ code: number | null; output: string; ms: number }> {
