@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Outbox } from './outbox';
 import type { Channel } from '../sdk/events';
 import type { TemplateRenderer } from './templates';
-import { FailureTypes, type DeliverInput, type DeliverOutput, type DeliveryActivities } from './types';
+import { FailureTypes, type DeliverInput, type DeliverOutput, type DeliveryActivities } from '../domain/delivery';
 
 export type ChannelSender = (input: DeliverInput) => Promise<DeliverOutput>;
 

@@ -4,12 +4,12 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Transporter } from 'nodemailer';
-import { signPreferenceToken } from '../preferences/token';
+import { preferenceLinks } from '../preferences/links';
 import { activityLog } from './log';
 import { emailAddressProblem } from '../sdk/emailAddress';
 import { maskEmail, redact } from './redact';
 import type { TemplateRenderer } from './templates';
-import { FailureTypes, type DeliverInput, type DeliverOutput } from './types';
+import { FailureTypes, type DeliverInput, type DeliverOutput } from '../domain/delivery';
 
 export interface EmailDeps {
   transport: Transporter;
@@ -19,22 +19,6 @@ export interface EmailDeps {
   publicUrl: string;
   /** Signs the tokens in those links (PREFERENCES_SECRET). */
   preferencesSecret: string;
-}
-
-export interface PreferenceLinks {
-  preferences: string;
-  unsubscribe: string;
-}
-
-/** The customer's signed preference-centre and one-click unsubscribe links (valid 60 days), each with its own
- *  scope: the unsubscribe link (also in List-Unsubscribe, which providers and scanners fetch) can only revoke.
- *  Both carry the customer's link generation and workflow incarnation (`links`, from the customer workflow).
- *  Without them (a send scheduled before link generations) both links are unsubscribe links, as in mails sent
- *  before scopes: a preference link that names no workflow would still open after an erase. */
-export function preferenceLinks(publicUrl: string, secret: string, customerId: string, now = new Date(), links?: DeliverInput['links']): PreferenceLinks {
-  const sign = (scope: 'preferences' | 'unsubscribe') => signPreferenceToken(secret, { customerId, scope, generation: links?.generation, incarnation: links?.incarnation }, now);
-  const base = publicUrl.replace(/\/+$/, '');
-  return { preferences: `${base}/preferences/${sign(links ? 'preferences' : 'unsubscribe')}`, unsubscribe: `${base}/unsubscribe/${sign('unsubscribe')}` };
 }
 
 /** The same idempotency key always yields the same Message-ID, so a retried send is recognisable downstream. */

@@ -2,7 +2,7 @@
 // 2xx sent; 408, 429, 5xx, timeouts and network errors are retried by Temporal (a 429/503 Retry-After is
 // honoured); every other answer is permanent (PermanentDelivery: the workflow tries the next channel).
 import { ApplicationFailure } from '@temporalio/common';
-import { FailureTypes } from './types';
+import { FailureTypes } from '../domain/delivery';
 
 export interface PostJsonOptions {
   /** Names the destination in errors and the ledger. Never the full URL: a Slack webhook URL is a secret. */

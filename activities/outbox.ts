@@ -7,7 +7,7 @@
 // (atomic for one line), so several worker processes on one host can share it. Only retries read it.
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DeliverOutput } from './types';
+import type { DeliverOutput } from '../domain/delivery';
 
 export interface Outbox {
   find(idempotencyKey: string): DeliverOutput | undefined;

@@ -3,7 +3,7 @@
 // from traits and data are escaped there, so "<!channel>" in a name pings nobody.
 import { postJson, redactUrl } from './http';
 import { escapeSlack, type TemplateRenderer } from './templates';
-import type { DeliverInput, DeliverOutput } from './types';
+import type { DeliverInput, DeliverOutput } from '../domain/delivery';
 
 export interface SlackDeps {
   /** The incoming-webhook URL. It is a secret: errors name only its host. */

@@ -10,7 +10,7 @@ import twilio from 'twilio';
 import RequestClient from 'twilio/lib/base/RequestClient';
 import { maskPhone, redact } from './redact';
 import type { TemplateRenderer } from './templates';
-import { FailureTypes, type DeliverInput, type DeliverOutput } from './types';
+import { FailureTypes, type DeliverInput, type DeliverOutput } from '../domain/delivery';
 
 export type TwilioClient = twilio.Twilio;
 

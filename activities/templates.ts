@@ -8,7 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Liquid } from 'liquidjs';
 import mjml2html from 'mjml';
 import type { Channel } from '../sdk/events';
-import { FailureTypes } from './types';
+import { FailureTypes } from '../domain/delivery';
 
 export interface RenderedMessage {
   subject?: string;

@@ -7,7 +7,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { postJson, redactUrl } from './http';
 import { isMissingTemplate, type TemplateRenderer } from './templates';
-import type { DeliverInput, DeliverOutput } from './types';
+import type { DeliverInput, DeliverOutput } from '../domain/delivery';
 
 export const SIGNATURE_HEADER = 'Omnijourney-Signature';
 /** How old a signature may be by default when verified: 5 minutes. */

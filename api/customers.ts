@@ -6,9 +6,9 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { sendEvent } from '../client/events';
 import type { Config } from '../config/config';
 import type { CustomerEvent } from '../sdk/events';
-import type { EngineConfig } from '../workflows/engineConfig';
-import { phoneLookupKey } from '../workflows/lookup';
-import type { LinkGuard } from '../workflows/customerState';
+import type { EngineConfig } from '../domain/engineConfig';
+import { phoneLookupKey } from '../domain/lookup';
+import type { LinkGuard } from '../domain/customerState';
 import {
   customerWorkflowId,
   deliveryStatusSignal,
@@ -18,8 +18,8 @@ import {
   type ConsentChange,
   type CustomerProfile,
   type DeliveryStatus,
-} from '../workflows/messages';
-import { withDeadline } from './deadline';
+} from '../domain/messages';
+import { withDeadline } from '../client/deadline';
 import { isTransient } from './deliver';
 
 /** Settings of the customer-facing routes. */

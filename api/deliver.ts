@@ -7,8 +7,8 @@ import type { Client } from '@temporalio/client';
 import { isGrpcServiceError } from '@temporalio/client';
 import { sendEvent as defaultSendEvent } from '../client/events';
 import type { CustomerEvent } from '../sdk/events';
-import type { EngineConfig } from '../workflows/engineConfig';
-import { DeadlineError, withDeadline } from './deadline';
+import type { EngineConfig } from '../domain/engineConfig';
+import { DeadlineError, withDeadline } from '../client/deadline';
 import { ApiError } from './errors';
 
 export interface DeliverOptions {

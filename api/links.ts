@@ -3,7 +3,7 @@
 // with "Forget my links", or one from before an erase of the customer (410).
 import type { FastifyReply } from 'fastify';
 import type { PreferenceTokenClaims } from '../preferences/token';
-import { linkStillValid, type LinkGuard } from '../workflows/customerState';
+import { linkStillValid, type LinkGuard } from '../domain/customerState';
 import type { Profile } from './customers';
 import { escapeHtml, sendPage } from './html';
 

@@ -3,11 +3,11 @@
 // /healthz reports it, until Temporal is back.
 import { Client, Connection } from '@temporalio/client';
 import { ConfigError, DEV_WRITE_KEY, loadConfig, temporalAddress } from '../config/config';
-import { dataConverterFor, describePayloadKeys, resolvePayloadKeys } from '../privacy/keys';
+import { dataConverterFor, describePayloadKeys, resolvePayloadKeys } from '../config/payloadKeys';
 import { PayloadEncryptionCodec } from '../privacy/codec';
-import { connectionOptions } from '../worker/connect';
+import { connectionOptions } from '../client/connect';
 import { customersConfig } from './customers';
-import { deadlineBoundRetry } from './deadline';
+import { deadlineBoundRetry } from '../client/deadline';
 import { buildServer } from './server';
 
 async function main(): Promise<void> {

@@ -5,7 +5,7 @@ import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { ApiConfig } from '../config/config';
-import type { EngineConfig } from '../workflows/engineConfig';
+import type { EngineConfig } from '../domain/engineConfig';
 import { createWriteKeys } from './auth';
 import { createCustomerAccess, type CustomersConfig } from './customers';
 import { createDeliver, type DeliverOptions } from './deliver';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { ConfigSchema } from '../config/config';
-import { startTemporalProcess, freePort, type TemporalProcess } from '../test/helpers/temporalProcess';
+import { startTemporalProcess, freePort, type TemporalProcess } from '../harness/temporalProcess';
 import { startBenchSink, type BenchSink } from './sink';
 import { progress } from './report';
 

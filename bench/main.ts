@@ -132,7 +132,7 @@ async function main(): Promise<void> {
 
   progress(`omnijourney bench, ${args.mode} run: ${args.only.join(', ')}`);
 
-  const tools = await import('../scripts/tools.mjs');
+  const tools = await import('../toolchain/tools.mjs');
   const [temporalCli, testServer] = await Promise.all([tools.ensureTemporalCli(), want('cost') || want('simulate') ? tools.ensureTestServer() : Promise.resolve(tools.testServerPath())]);
   const pkg = (await import('../package.json')) as { omnijourney: { temporalCli: string; testServer: string } };
 

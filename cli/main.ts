@@ -6,15 +6,15 @@ import { z } from 'zod';
 import { sendEvent } from '../client/events';
 import { ConfigError, loadConfig } from '../config/config';
 import { Channel, CustomerEvent, Properties } from '../sdk/events';
-import { preferenceLinks } from '../activities/email';
+import { preferenceLinks } from '../preferences/links';
 import { createRenderer } from '../worker/activities';
-import { connectClient } from '../worker/connect';
-import { customerWorkflowId, stateQuery } from '../workflows/messages';
+import { connectClient } from '../client/connect';
+import { customerWorkflowId, stateQuery } from '../domain/messages';
 import { journeys } from '../journeys';
 import { runSimulation } from '../simulate/run';
 import { Scenario } from '../simulate/scenario';
 import { formatTable } from '../simulate/timeline';
-import { CustomerNotFoundError, eraseCustomer, exportCustomer, listCustomerExecutions } from '../privacy/customerData';
+import { CustomerNotFoundError, eraseCustomer, exportCustomer, listCustomerExecutions } from '../client/customerData';
 
 class UsageError extends Error {}
 
@@ -208,7 +208,7 @@ export function buildProgram(): Command {
       const parsed = Scenario.safeParse(raw);
       if (!parsed.success) throw new UsageError(`invalid scenario ${o.scenario}:\n${z.prettifyError(parsed.error)}`);
       if (o.journey && !journeys.some((j) => j.name === o.journey)) throw new UsageError(`unknown journey "${o.journey}" (see: omnijourney journeys)`);
-      const { ensureTestServer } = await import('../scripts/tools.mjs');
+      const { ensureTestServer } = await import('../toolchain/tools.mjs');
       const testServerPath = await ensureTestServer();
       // No secrets needed, production mode or not: a throwaway time-skipping server, no encryption, nothing sent.
       const result = await runSimulation(parsed.data, { journey: o.journey, testServerPath, engine: loadConfig(process.env, { role: 'simulate' }).engine });

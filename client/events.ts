@@ -2,9 +2,9 @@
 // Temporal has the signal in history, so a caller that got no error may forget the event.
 import type { Client } from '@temporalio/client';
 import { CustomerEvent } from '../sdk/events';
-import type { EngineConfig } from '../workflows/engineConfig';
-import { customerWorkflowId, eventSignal } from '../workflows/messages';
-import { CUSTOMER_ID } from '../workflows/searchAttributes';
+import type { EngineConfig } from '../domain/engineConfig';
+import { customerWorkflowId, eventSignal } from '../domain/messages';
+import { CUSTOMER_ID } from '../domain/searchAttributes';
 
 export interface SendEventOptions {
   taskQueue: string;

@@ -2,8 +2,8 @@
 // reads process.env; entry points call loadConfig() and pass the result down.
 import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
-import type { EngineConfig } from '../workflows/engineConfig';
-import { DEFAULT_ENGINE_CONFIG } from '../workflows/engineConfig';
+import type { EngineConfig } from '../domain/engineConfig';
+import { DEFAULT_ENGINE_CONFIG } from '../domain/engineConfig';
 import { parsePayloadKeys, type PayloadKey } from '../privacy/codec';
 
 const bool = z
@@ -150,7 +150,7 @@ export interface Config {
 export interface PrivacyConfig {
   /** Payload encryption (PAYLOAD_ENCRYPTION, on by default). */
   encryption: boolean;
-  /** From PAYLOAD_KEYS (the first encrypts). Undefined: the development key file in the data folder (privacy/keys.ts). */
+  /** From PAYLOAD_KEYS (the first encrypts). Undefined: the development key file in the data folder (config/payloadKeys.ts). */
   payloadKeys?: PayloadKey[];
   codec: {
     /** Bearer tokens for /codec/*; empty: only loopback callers, without a token. */

@@ -1,10 +1,10 @@
 // The preference centre's four choices, read from a customer's consent with the delivery policy's own rule
-// (workflows/deliveryPolicy.ts channelConsented: email is opt-out, SMS opt-in, a channel:topic pair beats
+// (domain/deliveryPolicy.ts channelConsented: email is opt-out, SMS opt-in, a channel:topic pair beats
 // the topic), and the consent changes that make the stored consent say what the customer chose.
 import type { Channel } from '../sdk/events';
-import type { CustomerState } from '../workflows/customerState';
-import { channelConsented } from '../workflows/deliveryPolicy';
-import type { ConsentChange } from '../workflows/messages';
+import type { CustomerState } from '../domain/customerState';
+import { channelConsented } from '../domain/deliveryPolicy';
+import type { ConsentChange } from '../domain/messages';
 
 export type Consent = CustomerState['consent'];
 

@@ -3,7 +3,7 @@
 // Plain Node with no dependencies, because it runs before node_modules exists.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { SetupError, ensureChromium, ensureNodeModules, ensureSchemathesis, ensureTemporalCli, ensureTestServer, repoRoot } from './tools.mjs';
+import { SetupError, ensureChromium, ensureNodeModules, ensureSchemathesis, ensureTemporalCli, ensureTestServer, repoRoot } from '../toolchain/tools.mjs';
 
 const [command, ...rest] = process.argv.slice(2);
 

@@ -4,8 +4,8 @@
 // quiet hours do not hold their messages until morning.
 import { randomUUID } from 'node:crypto';
 import { ConfigError, loadConfig } from '../config/config';
-import { connectClient } from '../worker/connect';
-import { customerWorkflowId, updateConsentSignal } from '../workflows/messages';
+import { connectClient } from '../client/connect';
+import { customerWorkflowId, updateConsentSignal } from '../domain/messages';
 
 const DAYTIME_ZONES = ['Europe/London', 'America/New_York', 'America/Los_Angeles', 'Asia/Tokyo', 'Australia/Sydney', 'Asia/Kolkata', 'Europe/Berlin', 'America/Sao_Paulo', 'Pacific/Auckland', 'Asia/Dubai'];
 

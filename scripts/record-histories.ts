@@ -6,10 +6,10 @@ import { basename, join, relative } from 'node:path';
 import { getJourney } from '../journeys';
 import { runSimulation } from '../simulate/run';
 import { Scenario } from '../simulate/scenario';
-import { historiesDir, saveHistory } from '../test/helpers/histories';
+import { historiesDir, saveHistory } from '../harness/histories';
 
 async function main(): Promise<void> {
-  const { ensureTestServer } = await import('./tools.mjs');
+  const { ensureTestServer } = await import('../toolchain/tools.mjs');
   const testServerPath = await ensureTestServer();
   const scenariosDir = join(__dirname, '..', 'journeys', 'scenarios');
   const only = process.argv.slice(2);

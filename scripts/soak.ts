@@ -18,13 +18,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { PayloadEncryptionCodec, parsePayloadKeys } from '../privacy/codec';
-import { dataConverterFor } from '../privacy/keys';
-import { startApiProcess, treeRss, type ApiProcess } from '../test/helpers/apiProcess';
-import { perRecipient, postJson, sleep } from '../test/helpers/faults';
-import { startSmtpSink, type SmtpSink } from '../test/helpers/smtpSink';
-import { freePort, startTemporalProcess, type TemporalProcess } from '../test/helpers/temporalProcess';
-import { startWorkerProcess, type WorkerProcess } from '../test/helpers/workerProcess';
-import { customerWorkflowId, stateQuery } from '../workflows/messages';
+import { dataConverterFor } from '../config/payloadKeys';
+import { startApiProcess, treeRss, type ApiProcess } from '../harness/apiProcess';
+import { postJson, sleep } from '../harness/http';
+import { perRecipient, startSmtpSink, type SmtpSink } from '../harness/smtpSink';
+import { freePort, startTemporalProcess, type TemporalProcess } from '../harness/temporalProcess';
+import { startWorkerProcess, type WorkerProcess } from '../harness/workerProcess';
+import { customerWorkflowId, stateQuery } from '../domain/messages';
 
 interface Options {
   minutes: number;

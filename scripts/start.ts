@@ -9,7 +9,7 @@ import { join, relative, resolve } from 'node:path';
 import { ConfigError, DEV_WRITE_KEY, loadConfig, temporalAddress } from '../config/config';
 import { devServerSearchAttributeArgs } from '../worker/searchAttributes';
 import { devServerEraseArgs } from '../privacy/devServer';
-import { describePayloadKeys, resolvePayloadKeys } from '../privacy/keys';
+import { describePayloadKeys, resolvePayloadKeys } from '../config/payloadKeys';
 import { maildevArgs } from './maildev';
 
 const root = resolve(__dirname, '..');
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   const codecEndpoint = `http://127.0.0.1:${config.api.port}/codec`;
 
   if (!config.temporal.address) {
-    const { temporalCliPath } = await import('./tools.mjs');
+    const { temporalCliPath } = await import('../toolchain/tools.mjs');
     await requireFree('the Temporal server', config.temporal.port, 'TEMPORAL_PORT');
     await requireFree('the Temporal UI', config.temporal.uiPort, 'TEMPORAL_UI_PORT');
     startChild('temporal', temporalCliPath(), [

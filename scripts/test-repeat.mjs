@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from './tools.mjs';
+import { repoRoot } from '../toolchain/tools.mjs';
 
 const [pattern, runsArg, ...jestArgs] = process.argv.slice(2);
 if (!pattern) {

@@ -8,7 +8,7 @@
 // until, and repeat. Each journey and customer workflow reports its next wake-up in a query.
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { activityQuery, journeyStatusQuery, journeysQuery } from '../workflows/messages';
+import { activityQuery, journeyStatusQuery, journeysQuery } from '../domain/messages';
 
 export interface SimulationClock {
   /** Engine time now (server time minus the offset). */

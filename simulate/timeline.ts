@@ -1,7 +1,7 @@
 // Turns the engine's own records (customer ledger and rejections, journey timelines) into the
 // `simulate` timeline: one row per thing a marketer cares about, in simulated-time order.
-import type { CustomerState } from '../workflows/customerState';
-import type { JourneyStatus } from '../workflows/messages';
+import type { CustomerState } from '../domain/customerState';
+import type { JourneyStatus } from '../domain/messages';
 
 export interface TimelineRow {
   at: string;

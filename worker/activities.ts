@@ -7,7 +7,7 @@ import { createOutbox } from '../activities/outbox';
 import { createSlackActivities } from '../activities/slack';
 import { createSmsActivities, createTwilioClient } from '../activities/sms';
 import { createTemplateRenderer, type TemplateRenderer } from '../activities/templates';
-import type { DeliveryActivities } from '../activities/types';
+import type { DeliveryActivities } from '../domain/delivery';
 import { createWebhookActivities } from '../activities/webhook';
 import type { Config } from '../config/config';
 import type { Channel } from '../sdk/events';

@@ -1,6 +1,6 @@
 import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { DeliveryActivities } from '../activities/types';
+import type { DeliveryActivities } from '../domain/delivery';
 import { buildWorkflowBundleInThread } from './bundle';
 
 export interface EngineWorkerOptions {

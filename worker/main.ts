@@ -3,9 +3,9 @@ import type { Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config/config';
 import { createWorkerActivities } from './activities';
-import { describePayloadKeys, resolvePayloadKeys } from '../privacy/keys';
+import { describePayloadKeys, resolvePayloadKeys } from '../config/payloadKeys';
 import { PayloadEncryptionCodec } from '../privacy/codec';
-import { connectClient, connectWorker } from './connect';
+import { connectClient, connectWorker } from '../client/connect';
 import { createEngineWorker } from './createWorker';
 import { registerSearchAttributes } from './searchAttributes';
 

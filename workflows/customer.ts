@@ -19,8 +19,8 @@ import {
   log,
   metricMeter,
 } from '@temporalio/workflow';
-import type { DeliveryActivities } from '../activities/types';
-import { FailureTypes } from '../activities/types';
+import type { DeliveryActivities } from '../domain/delivery';
+import { FailureTypes } from '../domain/delivery';
 import { toMs } from '../sdk/duration';
 import type { Channel, CustomerEvent, JourneyEvent } from '../sdk/events';
 import type { AnyJourney } from '../sdk/journey';
@@ -39,9 +39,9 @@ import {
   type LedgerEntry,
   type JourneyRun,
   type LinkState,
-} from './customerState';
-import { decide } from './deliveryPolicy';
-import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from './engineConfig';
+} from '../domain/customerState';
+import { decide } from '../domain/deliveryPolicy';
+import { DEFAULT_ENGINE_CONFIG, type EngineConfig } from '../domain/engineConfig';
 import { journeyWorkflow, type JourneyInput } from './journey';
 import {
   deliveryRequestSignal,
@@ -64,10 +64,10 @@ import {
   stateQuery,
   updateConsentSignal,
   updateTraitsSignal,
-} from './messages';
-import { phoneLookupKey } from './lookup';
-import { CUSTOMER_ID, JOURNEY_NAME, JOURNEY_STEP, JOURNEY_VERSION, PHONE_LOOKUP } from './searchAttributes';
-import { formatZodError } from './zodMessage';
+} from '../domain/messages';
+import { phoneLookupKey } from '../domain/lookup';
+import { CUSTOMER_ID, JOURNEY_NAME, JOURNEY_STEP, JOURNEY_VERSION, PHONE_LOOKUP } from '../domain/searchAttributes';
+import { formatZodError } from '../domain/zodMessage';
 
 // A normal activity, not a local one: with local activities a signal arriving mid-send made the core
 // SDK fail the workflow task ("a new WFT for a run which already has one") on the test server.

@@ -13,7 +13,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { FailureTypes } from '../activities/types';
+import { FailureTypes } from '../domain/delivery';
 import { toMs } from '../sdk/duration';
 import type { Channel, JourneyEvent, Properties } from '../sdk/events';
 import { matcherOf, type AnyJourney, type JourneyContext, type SendResult } from '../sdk/journey';
@@ -32,8 +32,8 @@ import {
   updateTraitsSignal,
   type JourneyStatus,
   type TimelineEntry,
-} from './messages';
-import { JOURNEY_STEP } from './searchAttributes';
+} from '../domain/messages';
+import { JOURNEY_STEP } from '../domain/searchAttributes';
 
 export interface JourneyInput {
   journey: string;

@@ -1,7 +1,7 @@
 // GET /healthz: 200 when Temporal answers within a short deadline, 503 otherwise. No write key needed.
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { withDeadline } from '../deadline';
+import { withDeadline } from '../../client/deadline';
 
 export async function healthRoutes(app: FastifyInstance, deps: { client: Client; timeoutMs: number }): Promise<void> {
   app.get('/healthz', async (_request, reply) => {

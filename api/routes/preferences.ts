@@ -8,7 +8,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { consentChanges, effectiveChoices, type Choices } from '../../preferences/choices';
 import { verifyPreferenceToken, type PreferenceTokenClaims } from '../../preferences/token';
-import { applyConsent } from '../../workflows/customerState';
+import { applyConsent } from '../../domain/customerState';
 import { classifyFailure, type CustomerAccess, type Profile } from '../customers';
 import { field, addFormParser } from '../forms';
 import { escapeHtml, sendPage, sendServiceProblem, sendTokenProblem } from '../html';

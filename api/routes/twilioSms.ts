@@ -1,6 +1,6 @@
 // POST /webhooks/twilio/sms: texts customers send to our Twilio number ("A message comes in" webhook).
 // Only requests signed by Twilio (X-Twilio-Signature) get past the check. The sender is found by the
-// PhoneLookup search attribute (an HMAC of the number, workflows/lookup.ts); a number we do not know gets an
+// PhoneLookup search attribute (an HMAC of the number, domain/lookup.ts); a number we do not know gets an
 // empty answer, the same as any other text, so the answer says nothing about who is a customer.
 //   STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT → SMS consent revoked (source 'sms-stop'), no reply;
 //   START, UNSTOP, YES                           → SMS consent granted (source 'sms-start'), no reply;

@@ -5,7 +5,7 @@
 // also revokes SMS consent there. Statuses other than queued, sent, delivered, undelivered, failed and read
 // (accepted, scheduled, sending, canceled…) are acknowledged and ignored.
 import type { FastifyInstance } from 'fastify';
-import type { DeliveryStatus } from '../../workflows/messages';
+import type { DeliveryStatus } from '../../domain/messages';
 import type { CustomerAccess } from '../customers';
 import { field } from '../forms';
 import { twiml, twilioWebhookScope, type TwilioWebhookDeps } from '../twilio';

@@ -9,16 +9,16 @@ import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import type { DeliveryActivities } from '../../activities/types';
+import type { DeliveryActivities } from '../../domain/delivery';
 import { customersConfig } from '../../api/customers';
 import type { CodecRouteDeps } from '../../api/routes/codec';
 import { buildServer } from '../../api/server';
 import { loadConfig, type Config } from '../../config/config';
-import type { EngineConfig } from '../../workflows/engineConfig';
+import type { EngineConfig } from '../../domain/engineConfig';
 import { startDevServer, startEngine, type RunningEngine } from './engine';
 import { startPrism, type PrismServer } from './prism';
 import { testCodec } from './privacy';
-import { emailActivitiesFor, startSmtpSink, type SmtpSink, type SmtpSinkOptions } from './smtpSink';
+import { emailActivitiesFor, startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../harness/smtpSink';
 
 /** The delivery policy of the dev-server suites: caps no test reaches, no quiet hours (tests run at any hour). */
 export const TEST_POLICY: EngineConfig['policy'] = { caps: { perDay: 10, perWeek: 20 }, quietHours: null };

@@ -6,18 +6,19 @@ import type { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { Client, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { sendEvent } from '../../client/events';
-import type { DeliveryActivities } from '../../activities/types';
+import type { DeliveryActivities } from '../../domain/delivery';
 import type { CustomerEvent } from '../../sdk/events';
 import { buildWorkflowBundle } from '../../worker/bundle';
 import { createEngineWorker } from '../../worker/createWorker';
 import { lockClock } from '../../simulate/clock';
 import { registerSearchAttributes } from '../../worker/searchAttributes';
-import type { EngineConfig } from '../../workflows/engineConfig';
-import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
+import type { EngineConfig } from '../../domain/engineConfig';
+import { ALL_SEARCH_ATTRIBUTES } from '../../domain/searchAttributes';
 import type { PayloadCodec } from '@temporalio/common';
-import { dataConverterFor } from '../../privacy/keys';
+import { dataConverterFor } from '../../config/payloadKeys';
+import { eventually } from './eventually';
 import { testCodec } from './privacy';
-import { toolPaths } from './tools';
+import { toolPaths } from '../../harness/tools';
 
 // Quiet worker logs in tests: warnings and errors only.
 Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
@@ -129,16 +130,8 @@ export async function startEngine(
       ),
     async started(workflowId, timeoutMs = 20_000) {
       const handle = client.workflow.getHandle(workflowId);
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        try {
-          await handle.describe();
-          return handle;
-        } catch (err) {
-          if (Date.now() > deadline) throw new Error(`workflow ${workflowId} did not start within ${timeoutMs} ms: ${(err as Error).message}`);
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
+      // Not found (not started yet) or any other error: ask again until the time is up.
+      return eventually(`workflow ${workflowId} to start`, async () => (await handle.describe(), handle), { timeoutMs, intervalMs: 100, retryErrors: true });
     },
     async stop() {
       worker.shutdown();

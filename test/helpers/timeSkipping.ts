@@ -3,9 +3,9 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createSimulationClock, type SimulationClock } from '../../simulate/clock';
-import type { EngineConfig } from '../../workflows/engineConfig';
+import type { EngineConfig } from '../../domain/engineConfig';
 import { startEngine, startTimeSkippingServer, type RunningEngine } from './engine';
-import { emailActivitiesFor, startSmtpSink, type SmtpSink } from './smtpSink';
+import { emailActivitiesFor, startSmtpSink, type SmtpSink } from '../../harness/smtpSink';
 
 export interface TimeSkippingHarness {
   env: TestWorkflowEnvironment;

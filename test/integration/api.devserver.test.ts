@@ -10,13 +10,13 @@ import type { FastifyInstance } from 'fastify';
 import { createDeliveryActivities } from '../../activities/delivery';
 import { ApiMetrics } from '../../api/metrics';
 import { LIMITS } from '../../api/schemas';
-import { deadlineBoundRetry } from '../../api/deadline';
+import { deadlineBoundRetry } from '../../client/deadline';
 import { buildServer } from '../../api/server';
 import { loadConfig, type Config } from '../../config/config';
 import { createEngineWorker } from '../../worker/createWorker';
-import { profileQuery, stateQuery } from '../../workflows/messages';
+import { profileQuery, stateQuery } from '../../domain/messages';
 import { sharedBundle } from '../helpers/engine';
-import { startTemporalProcess, type TemporalProcess } from '../helpers/temporalProcess';
+import { startTemporalProcess, type TemporalProcess } from '../../harness/temporalProcess';
 
 const KEY = 'wk_test_primary_0123456789';
 const KEY2 = 'wk_test_second_0123456789';

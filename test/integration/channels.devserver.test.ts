@@ -12,13 +12,13 @@ import { verifyWebhookSignature } from '../../activities/webhook';
 import { verifyPreferenceToken } from '../../preferences/token';
 import type { Channel, Topic } from '../../sdk/events';
 import { createWorkerActivities, templatesDir } from '../../worker/activities';
-import type { DeliveryRequest, LedgerEntry } from '../../workflows/customerState';
-import { customerWorkflowId, deliveryRequestSignal, ledgerQuery, updateConsentSignal } from '../../workflows/messages';
+import type { DeliveryRequest, LedgerEntry } from '../../domain/customerState';
+import { customerWorkflowId, deliveryRequestSignal, ledgerQuery, updateConsentSignal } from '../../domain/messages';
 import { startDevServerHarness, type DevServerHarness, type WithPrism } from '../helpers/devServerHarness';
 import type { RunningEngine } from '../helpers/engine';
 import { startHttpReceiver, type HttpReceiver } from '../helpers/httpReceiver';
 import type { PrismServer } from '../helpers/prism';
-import { recipient, type SmtpSink } from '../helpers/smtpSink';
+import { recipient, type SmtpSink } from '../../harness/smtpSink';
 
 const WEBHOOK_SECRET = 'whsec_devserver_test_0123456789';
 const PREFERENCES_SECRET = 'prefs-devserver-test-0123456789';

@@ -2,9 +2,9 @@
 // the customer's own timezone (also across a DST change), caps shared by competing journeys with the
 // ledger explaining each suppression, and transactional bypasses.
 import type { SimulationClock } from '../../simulate/clock';
-import { journeyStatusQuery, stateQuery } from '../../workflows/messages';
+import { journeyStatusQuery, stateQuery } from '../../domain/messages';
 import { bundleWithTestJourneys, type RunningEngine } from '../helpers/engine';
-import type { SmtpSink } from '../helpers/smtpSink';
+import type { SmtpSink } from '../../harness/smtpSink';
 import { startTimeSkippingHarness, type TimeSkippingHarness } from '../helpers/timeSkipping';
 
 let h: TimeSkippingHarness;

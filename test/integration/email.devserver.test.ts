@@ -2,11 +2,11 @@
 // through a real SMTP server, and both workflows findable the way an operator would look for them.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createDeliveryActivities } from '../../activities/delivery';
-import { DEFAULT_ENGINE_CONFIG } from '../../workflows/engineConfig';
-import { phoneLookupKey } from '../../workflows/lookup';
-import { forgetLinksSignal, journeyStatusQuery, profileQuery, stateQuery } from '../../workflows/messages';
+import { DEFAULT_ENGINE_CONFIG } from '../../domain/engineConfig';
+import { phoneLookupKey } from '../../domain/lookup';
+import { forgetLinksSignal, journeyStatusQuery, profileQuery, stateQuery } from '../../domain/messages';
 import { startDevServer, startEngine, type RunningEngine } from '../helpers/engine';
-import { emailActivitiesFor, recipient, startSmtpSink, type SmtpSink } from '../helpers/smtpSink';
+import { emailActivitiesFor, recipient, startSmtpSink, type SmtpSink } from '../../harness/smtpSink';
 
 let env: TestWorkflowEnvironment;
 let smtp: SmtpSink;

@@ -10,10 +10,10 @@ import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../api/server';
 import { loadConfig } from '../../config/config';
 import type { CustomerEvent } from '../../sdk/events';
-import type { DeliveryRequest, LedgerEntry } from '../../workflows/customerState';
-import type { EngineConfig } from '../../workflows/engineConfig';
-import { customerWorkflowId, deliveryRequestSignal, eventSignal, journeyWorkflowId, ledgerQuery, profileQuery, stateQuery, updateConsentSignal } from '../../workflows/messages';
-import { CUSTOMER_ID } from '../../workflows/searchAttributes';
+import type { DeliveryRequest, LedgerEntry } from '../../domain/customerState';
+import type { EngineConfig } from '../../domain/engineConfig';
+import { customerWorkflowId, deliveryRequestSignal, eventSignal, journeyWorkflowId, ledgerQuery, profileQuery, stateQuery, updateConsentSignal } from '../../domain/messages';
+import { CUSTOMER_ID } from '../../domain/searchAttributes';
 import { bundleWithTestJourneys } from '../helpers/engine';
 import { startTimeSkippingHarness, type TimeSkippingHarness } from '../helpers/timeSkipping';
 

@@ -1,10 +1,10 @@
 // The engine's routing rules on the time-skipping server: entity keys, exit events, fallback,
 // schema rejection, re-entry, operator exit, continue-as-new. Real mail through a real SMTP server.
 import type { SimulationClock } from '../../simulate/clock';
-import type { EngineConfig } from '../../workflows/engineConfig';
-import { exitSignal, journeyStatusQuery, stateQuery } from '../../workflows/messages';
+import type { EngineConfig } from '../../domain/engineConfig';
+import { exitSignal, journeyStatusQuery, stateQuery } from '../../domain/messages';
 import type { RunningEngine } from '../helpers/engine';
-import type { SmtpSink } from '../helpers/smtpSink';
+import type { SmtpSink } from '../../harness/smtpSink';
 import { startTimeSkippingHarness, type TimeSkippingHarness } from '../helpers/timeSkipping';
 
 let h: TimeSkippingHarness;

@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { sendEvent } from '../../client/events';
-import type { EngineConfig } from '../../workflows/engineConfig';
-import { customerWorkflowId } from '../../workflows/messages';
+import type { EngineConfig } from '../../domain/engineConfig';
+import { customerWorkflowId } from '../../domain/messages';
 import { describeGaps, expectKillGuarantee, perRecipient, reliabilityLine, replyToJournalMs, sendsRunningOn, until, untilRecordedAsSent, workerIdentity } from '../helpers/faults';
-import { startSmtpSink } from '../helpers/smtpSink';
-import { freePort, startTemporalProcess, type TemporalProcess } from '../helpers/temporalProcess';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/workerProcess';
+import { startSmtpSink } from '../../harness/smtpSink';
+import { freePort, startTemporalProcess, type TemporalProcess } from '../../harness/temporalProcess';
+import { startWorkerProcess, type WorkerProcess } from '../../harness/workerProcess';
 
 const dir = mkdtempSync(join(tmpdir(), 'omnijourney-faults-'));
 let temporal: TemporalProcess;

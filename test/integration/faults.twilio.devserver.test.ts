@@ -6,13 +6,13 @@
 //   - 429 then 500, then Twilio is back: the SMS goes out once, after retries spaced by Temporal's back-off.
 //   - 21211: no retry (exactly one call to Twilio for that message), the email fallback goes out once.
 import { createWorkerActivities } from '../../worker/activities';
-import type { LedgerEntry } from '../../workflows/customerState';
-import { customerWorkflowId, ledgerQuery, updateConsentSignal } from '../../workflows/messages';
+import type { LedgerEntry } from '../../domain/customerState';
+import { customerWorkflowId, ledgerQuery, updateConsentSignal } from '../../domain/messages';
 import { startDevServerHarness, type DevServerHarness, type WithPrism } from '../helpers/devServerHarness';
 import type { RunningEngine } from '../helpers/engine';
 import { bundleWithFaultJourneys, reliabilityLine, sleep, until } from '../helpers/faults';
 import { failFirst, injectors, twilioError, type PrismServer, type RecordedRequest } from '../helpers/prism';
-import type { SmtpSink } from '../helpers/smtpSink';
+import type { SmtpSink } from '../../harness/smtpSink';
 
 const FLAKY = '+14155550161';
 const INVALID = '+14155550162';

@@ -1,9 +1,9 @@
 // The gift-or-self journey on the real engine (time-skipping server, real SMTP): a gift never teaches
 // us the buyer's taste; a purchase for oneself does.
 import type { SimulationClock } from '../../simulate/clock';
-import { profileQuery } from '../../workflows/messages';
+import { profileQuery } from '../../domain/messages';
 import type { RunningEngine } from '../helpers/engine';
-import type { SmtpSink } from '../helpers/smtpSink';
+import type { SmtpSink } from '../../harness/smtpSink';
 import { startTimeSkippingHarness, type TimeSkippingHarness } from '../helpers/timeSkipping';
 
 let h: TimeSkippingHarness;

@@ -17,11 +17,11 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { PAGE_HEADERS } from '../../api/html';
 import { payloadToJson } from '../../api/routes/codec';
 import { maildevArgs } from '../../scripts/maildev';
-import { customerWorkflowId } from '../../workflows/messages';
+import { customerWorkflowId } from '../../domain/messages';
 import { startApiHarness, type ApiHarness } from '../helpers/devServerHarness';
 import type { RunningEngine } from '../helpers/engine';
 import { reliabilityLine, until } from '../helpers/faults';
-import { freePort } from '../helpers/temporalProcess';
+import { freePort } from '../../harness/temporalProcess';
 
 const root = join(__dirname, '..', '..');
 const KEY = 'wk_hardening_primary_0123456789';

@@ -9,11 +9,11 @@ import { createHmac } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { signPreferenceToken } from '../../preferences/token';
-import { customerWorkflowId, stateQuery, updateConsentSignal } from '../../workflows/messages';
+import { customerWorkflowId, stateQuery, updateConsentSignal } from '../../domain/messages';
 import { startApiHarness, type ApiHarness } from '../helpers/devServerHarness';
 import type { RunningEngine } from '../helpers/engine';
 import { reliabilityLine, until } from '../helpers/faults';
-import type { SmtpSink } from '../helpers/smtpSink';
+import type { SmtpSink } from '../../harness/smtpSink';
 
 const KEY = 'wk_hostile_primary_0123456789';
 const PREFERENCES_SECRET = 'hostile-preferences-secret-0123456789';

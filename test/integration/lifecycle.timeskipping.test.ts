@@ -6,9 +6,9 @@ import { addMonths } from '../../journeys/warranty';
 import { resolveWakeTime } from '../../sdk/schedule';
 import { nextLocalTime } from '../../sdk/timezone';
 import type { SimulationClock } from '../../simulate/clock';
-import { stateQuery } from '../../workflows/messages';
+import { stateQuery } from '../../domain/messages';
 import type { RunningEngine } from '../helpers/engine';
-import type { SmtpSink } from '../helpers/smtpSink';
+import type { SmtpSink } from '../../harness/smtpSink';
 import { startTimeSkippingHarness, type TimeSkippingHarness } from '../helpers/timeSkipping';
 
 let h: TimeSkippingHarness;

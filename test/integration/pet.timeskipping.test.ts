@@ -1,9 +1,9 @@
 // The pet-lifecycle journey on the real engine (time-skipping server, real SMTP): months of a pet's life
 // in seconds, with the negative rules a pet owner would notice first.
 import type { SimulationClock } from '../../simulate/clock';
-import { stateQuery } from '../../workflows/messages';
+import { stateQuery } from '../../domain/messages';
 import type { RunningEngine } from '../helpers/engine';
-import type { SmtpSink } from '../helpers/smtpSink';
+import type { SmtpSink } from '../../harness/smtpSink';
 import { startTimeSkippingHarness, type TimeSkippingHarness } from '../helpers/timeSkipping';
 
 let h: TimeSkippingHarness;

@@ -3,7 +3,7 @@
 // only (labels, groups, focus ring), saves, sees the confirmation, and the customer workflow has the change.
 // Writes docs/preference-centre.png (checked in; the README shows it).
 //
-// Chromium comes from Debian: `npm test` installs it (scripts/tools.mjs ensureChromium). Without it this test
+// Chromium comes from Debian: `npm test` installs it (toolchain/tools.mjs ensureChromium). Without it this test
 // fails and says how to install it; it never skips.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,7 @@ import { customersConfig } from '../../api/customers';
 import { buildServer } from '../../api/server';
 import { loadConfig } from '../../config/config';
 import { signPreferenceToken } from '../../preferences/token';
-import { customerWorkflowId, profileQuery, updateConsentSignal } from '../../workflows/messages';
+import { customerWorkflowId, profileQuery, updateConsentSignal } from '../../domain/messages';
 import { startDevServer, startEngine, type RunningEngine } from '../helpers/engine';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -34,7 +34,7 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
       `Chromium is not installed (${CHROMIUM}), and this browser test needs it. Install it with \`apt-get install chromium\` ` +
-        '(as root; `npm test` and `npm run setup` try that for you via scripts/tools.mjs ensureChromium), then run the test again.',
+        '(as root; `npm test` and `npm run setup` try that for you via toolchain/tools.mjs ensureChromium), then run the test again.',
     );
   }
   env = await startDevServer();

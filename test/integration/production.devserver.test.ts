@@ -8,11 +8,11 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEV_WRITE_KEY } from '../../config/config';
-import { startApiProcess, type ApiProcess } from '../helpers/apiProcess';
+import { startApiProcess, type ApiProcess } from '../../harness/apiProcess';
 import { postJson, reliabilityLine } from '../helpers/faults';
 import { TEST_PAYLOAD_KEYS } from '../helpers/privacy';
-import { freePort, startTemporalProcess, type TemporalProcess } from '../helpers/temporalProcess';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/workerProcess';
+import { freePort, startTemporalProcess, type TemporalProcess } from '../../harness/temporalProcess';
+import { startWorkerProcess, type WorkerProcess } from '../../harness/workerProcess';
 
 const root = join(__dirname, '..', '..');
 

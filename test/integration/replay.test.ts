@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { journeys } from '../../journeys';
 import { bundleReplacing, sharedBundle } from '../helpers/engine';
-import { loadHistories } from '../helpers/histories';
+import { loadHistories } from '../../harness/histories';
 
 const saved = loadHistories();
 

@@ -10,13 +10,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signPreferenceToken } from '../../preferences/token';
-import { startApiProcess, type ApiProcess } from '../helpers/apiProcess';
+import { startApiProcess, type ApiProcess } from '../../harness/apiProcess';
 import { postJson, reliabilityLine, until } from '../helpers/faults';
 import { startPrism, twilioError, type PrismServer } from '../helpers/prism';
 import { TEST_PAYLOAD_KEYS } from '../helpers/privacy';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtpSink';
-import { freePort, startTemporalProcess, type TemporalProcess } from '../helpers/temporalProcess';
-import { startWorkerProcess, type WorkerProcess } from '../helpers/workerProcess';
+import { startSmtpSink, type SmtpSink } from '../../harness/smtpSink';
+import { freePort, startTemporalProcess, type TemporalProcess } from '../../harness/temporalProcess';
+import { startWorkerProcess, type WorkerProcess } from '../../harness/workerProcess';
 
 const KEY = 'wk_LEAKCANARY_7f3a9c2e51d8b4';
 const LOCAL_PART = 'zoe.leakcanary.5521';

@@ -5,11 +5,11 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createSimulationClock, type SimulationClock } from '../../simulate/clock';
 import { loadConfig } from '../../config/config';
 import { createWorkerActivities } from '../../worker/activities';
-import { customerWorkflowId, ledgerQuery, profileQuery, updateConsentSignal } from '../../workflows/messages';
+import { customerWorkflowId, ledgerQuery, profileQuery, updateConsentSignal } from '../../domain/messages';
 import { startEngine, startTimeSkippingServer, type RunningEngine } from '../helpers/engine';
 import { startHttpReceiver, type HttpReceiver } from '../helpers/httpReceiver';
 import { startPrism, type PrismServer } from '../helpers/prism';
-import { recipient, startSmtpSink, type SmtpSink } from '../helpers/smtpSink';
+import { recipient, startSmtpSink, type SmtpSink } from '../../harness/smtpSink';
 
 const TWILIO_SID = 'AC0123456789abcdef0123456789abcdef';
 const MESSAGES = `/2010-04-01/Accounts/${TWILIO_SID}/Messages.json`;

@@ -2,9 +2,9 @@
 // using test-only journeys (test/fixtures/journeys/verbs.ts) bundled beside the shipped ones.
 import type { SimulationClock } from '../../simulate/clock';
 import { pickVariant } from '../../sdk/split';
-import { journeyStatusQuery, pauseSignal, resumeSignal, stateQuery } from '../../workflows/messages';
+import { journeyStatusQuery, pauseSignal, resumeSignal, stateQuery } from '../../domain/messages';
 import { bundleWithTestJourneys, type RunningEngine } from '../helpers/engine';
-import type { SmtpSink } from '../helpers/smtpSink';
+import type { SmtpSink } from '../../harness/smtpSink';
 import { startTimeSkippingHarness, type TimeSkippingHarness } from '../helpers/timeSkipping';
 
 let h: TimeSkippingHarness;

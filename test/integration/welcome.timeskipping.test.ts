@@ -1,8 +1,8 @@
 // The welcome journey on Temporal's time-skipping server: 33 days of journey in seconds, real mail.
 import type { SimulationClock } from '../../simulate/clock';
-import { journeyStatusQuery, ledgerQuery } from '../../workflows/messages';
+import { journeyStatusQuery, ledgerQuery } from '../../domain/messages';
 import type { RunningEngine } from '../helpers/engine';
-import type { SmtpSink } from '../helpers/smtpSink';
+import type { SmtpSink } from '../../harness/smtpSink';
 import { startTimeSkippingHarness, type TimeSkippingHarness } from '../helpers/timeSkipping';
 
 let h: TimeSkippingHarness;

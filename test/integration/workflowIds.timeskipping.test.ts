@@ -5,11 +5,11 @@
 // (no second run for the same cart), forwards events to it, and only the next new run gets the encoded ID.
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { CustomerEvent } from '../../sdk/events';
-import { initialState, type CustomerState } from '../../workflows/customerState';
-import type { EngineConfig } from '../../workflows/engineConfig';
+import { initialState, type CustomerState } from '../../domain/customerState';
+import type { EngineConfig } from '../../domain/engineConfig';
 import type { JourneyInput } from '../../workflows/journey';
-import { customerWorkflowId, eventSignal, journeyStatusQuery, journeyWorkflowId, legacyJourneyWorkflowId, stateQuery } from '../../workflows/messages';
-import { CUSTOMER_ID, JOURNEY_NAME, JOURNEY_STEP, JOURNEY_VERSION } from '../../workflows/searchAttributes';
+import { customerWorkflowId, eventSignal, journeyStatusQuery, journeyWorkflowId, legacyJourneyWorkflowId, stateQuery } from '../../domain/messages';
+import { CUSTOMER_ID, JOURNEY_NAME, JOURNEY_STEP, JOURNEY_VERSION } from '../../domain/searchAttributes';
 import { startTimeSkippingHarness, type TimeSkippingHarness } from '../helpers/timeSkipping';
 
 const HOUR = 3_600_000;

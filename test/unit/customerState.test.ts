@@ -1,5 +1,5 @@
 import type { CustomerEvent } from '../../sdk/events';
-import { type LedgerEntry, LIMITS, appendLedger, initialState, recordEvent } from '../../workflows/customerState';
+import { type LedgerEntry, LIMITS, appendLedger, initialState, recordEvent } from '../../domain/customerState';
 
 const AT = new Date('2026-06-10T12:00:00Z');
 

@@ -1,6 +1,6 @@
 import type { Channel } from '../../sdk/events';
-import { type CustomerState, type DeliveryRequest, type LedgerEntry, applyConsent, initialState, recordEvent } from '../../workflows/customerState';
-import { DEFAULT_POLICY, decide } from '../../workflows/deliveryPolicy';
+import { type CustomerState, type DeliveryRequest, type LedgerEntry, applyConsent, initialState, recordEvent } from '../../domain/customerState';
+import { DEFAULT_POLICY, decide } from '../../domain/deliveryPolicy';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -1,10 +1,10 @@
-// Workflow code is replayed from history, so workflows/, journeys/ and sdk/ must be deterministic:
+// Workflow code is replayed from history, so workflows/, domain/, journeys/ and sdk/ must be deterministic:
 // no Node built-ins or I/O, no wall clock, no randomness. This test names the file and line that breaks it.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = join(__dirname, '..', '..');
-const DETERMINISTIC = ['workflows', 'journeys', 'sdk'];
+const DETERMINISTIC = ['workflows', 'domain', 'journeys', 'sdk'];
 const BUILTINS = ['fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'child_process', 'worker_threads', 'dns', 'tls', 'stream', 'zlib', 'url', 'util', 'events', 'timers', 'process', 'readline', 'cluster', 'dgram', 'v8', 'vm'];
 const IO_PACKAGES = ['nodemailer', 'twilio', 'liquidjs', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'];
 
@@ -29,7 +29,7 @@ function files(dir: string): string[] {
   });
 }
 
-test('workflows/, journeys/ and sdk/ use no Node built-ins, I/O, wall clock or randomness', () => {
+test('workflows/, domain/, journeys/ and sdk/ use no Node built-ins, I/O, wall clock or randomness', () => {
   const problems: string[] = [];
   for (const dir of DETERMINISTIC) {
     for (const file of files(join(root, dir))) {

@@ -7,7 +7,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { createEmailActivities, messageIdFor } from '../../activities/email';
 import { createTemplateRenderer, documentToText } from '../../activities/templates';
-import type { DeliverInput } from '../../activities/types';
+import type { DeliverInput } from '../../domain/delivery';
 import { verifyPreferenceToken } from '../../preferences/token';
 import { createRenderer, templatesDir } from '../../worker/activities';
 

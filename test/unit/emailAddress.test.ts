@@ -6,7 +6,7 @@ import { simpleParser } from 'mailparser';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { z } from 'zod';
 import { createEmailActivities } from '../../activities/email';
-import { FailureTypes, type DeliverInput } from '../../activities/types';
+import { FailureTypes, type DeliverInput } from '../../domain/delivery';
 import { invalidRequest } from '../../api/errors';
 import { buildOpenApi } from '../../api/openapi';
 import { BatchRequest, IdentifyRequest, TrackRequest } from '../../api/schemas';

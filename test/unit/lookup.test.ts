@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { hmacSha256Hex, phoneLookupKey, sha256 } from '../../workflows/lookup';
+import { hmacSha256Hex, phoneLookupKey, sha256 } from '../../domain/lookup';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 

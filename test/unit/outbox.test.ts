@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createDeliveryActivities } from '../../activities/delivery';
 import { createOutbox } from '../../activities/outbox';
-import type { DeliverInput } from '../../activities/types';
+import type { DeliverInput } from '../../domain/delivery';
 
 const input = (key: string): DeliverInput => ({
   idempotencyKey: key,

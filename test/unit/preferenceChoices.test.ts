@@ -3,7 +3,7 @@
 import { field, parseForm } from '../../api/forms';
 import { smsKeyword } from '../../api/routes/twilioSms';
 import { consentChanges, effectiveChoices, type Choices, type Consent } from '../../preferences/choices';
-import { applyConsent, initialState } from '../../workflows/customerState';
+import { applyConsent, initialState } from '../../domain/customerState';
 
 const none: Consent = { channels: {}, topics: {} };
 const all: Choices = { email: true, sms: true, marketingEmail: true, marketingSms: true };

@@ -2,11 +2,11 @@
 // stop working after their expiry, say what they may do (scope) and which of the customer's links they are
 // (generation, workflow incarnation). Version-1 tokens (mails sent before scopes) verify as unsubscribe-only.
 import { createHmac } from 'node:crypto';
-import { preferenceLinks } from '../../activities/email';
+import { preferenceLinks } from '../../preferences/links';
 import { isCurrentLink, linkGuard } from '../../api/links';
 import { PREFERENCE_TOKEN_TTL_SECONDS, signPreferenceToken, verifyPreferenceToken, type PreferenceTokenClaims } from '../../preferences/token';
-import { initialState, linkStillValid } from '../../workflows/customerState';
-import type { CustomerProfile } from '../../workflows/messages';
+import { initialState, linkStillValid } from '../../domain/customerState';
+import type { CustomerProfile } from '../../domain/messages';
 
 const SECRET = 'prefs-secret-for-tests-0123456789';
 const NOW = new Date('2026-03-01T12:00:00Z');

@@ -15,7 +15,7 @@ import {
   PayloadEncryptionCodec,
   type PayloadKey,
 } from '../../privacy/codec';
-import { resolvePayloadKeys } from '../../privacy/keys';
+import { resolvePayloadKeys } from '../../config/payloadKeys';
 
 const key = (id: string): PayloadKey => ({ id, key: randomBytes(32) });
 const k1 = key('k1');

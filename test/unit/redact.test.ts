@@ -6,7 +6,7 @@ import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { createEmailActivities } from '../../activities/email';
 import { maskEmail, maskPhone, redact } from '../../activities/redact';
-import { FailureTypes, type DeliverInput } from '../../activities/types';
+import { FailureTypes, type DeliverInput } from '../../domain/delivery';
 import { createRenderer } from '../../worker/activities';
 
 test.each([

@@ -1,8 +1,8 @@
 // Bugs found by review of the pure modules; each test failed before its fix.
 import { toMs } from '../../sdk/duration';
 import { htmlToText, createTemplateRenderer } from '../../activities/templates';
-import { initialState, recordEvent } from '../../workflows/customerState';
-import { decide, DEFAULT_POLICY } from '../../workflows/deliveryPolicy';
+import { initialState, recordEvent } from '../../domain/customerState';
+import { decide, DEFAULT_POLICY } from '../../domain/deliveryPolicy';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

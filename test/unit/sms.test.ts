@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { createSmsActivities, createTwilioClient, isE164, RedirectingRequestClient } from '../../activities/sms';
 import { createTemplateRenderer } from '../../activities/templates';
-import { FailureTypes, type DeliverInput } from '../../activities/types';
+import { FailureTypes, type DeliverInput } from '../../domain/delivery';
 import { closedPortUrl, startHttpReceiver, type HttpReceiver } from '../helpers/httpReceiver';
 
 const SID = 'AC0123456789abcdef0123456789abcdef';

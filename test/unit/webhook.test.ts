@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { createSlackActivities } from '../../activities/slack';
 import { createTemplateRenderer } from '../../activities/templates';
-import { FailureTypes, type DeliverInput } from '../../activities/types';
+import { FailureTypes, type DeliverInput } from '../../domain/delivery';
 import { createWebhookActivities, signWebhookPayload, verifyWebhookSignature } from '../../activities/webhook';
 import { closedPortUrl, startHttpReceiver, type HttpReceiver } from '../helpers/httpReceiver';
 

@@ -1,7 +1,7 @@
 // Journey workflow IDs (issue 14, point 6): no two (journey, customer, key) share one, and plain IDs read as
 // they always did. Customer `carol:x` with cart `c1` and customer `carol` with cart `x:c1` were both
 // `journey:abandoned-cart:carol:x:c1`, and the second journey never started.
-import { customerWorkflowId, journeyWorkflowId, legacyJourneyWorkflowId, workflowIdPart } from '../../workflows/messages';
+import { customerWorkflowId, journeyWorkflowId, legacyJourneyWorkflowId, workflowIdPart } from '../../domain/messages';
 
 /** Reads an ID back into its parts: if this recovers every tuple, no two tuples can share an ID. */
 function parts(id: string): { journey: string; customerId: string; key?: string; overlap?: number } | undefined {

@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { PayloadCodec } from '@temporalio/common';
-import { ConfigError, type Config } from '../config/config';
-import { generatePayloadKey, parsePayloadKeys, PayloadEncryptionCodec, type PayloadKey } from './codec';
+import { ConfigError, type Config } from './config';
+import { generatePayloadKey, parsePayloadKeys, PayloadEncryptionCodec, type PayloadKey } from '../privacy/codec';
 
 const root = resolve(__dirname, '..');
 export const DEV_KEY_FILE = 'payload-key';

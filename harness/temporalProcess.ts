@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
-import { devServerSearchAttributeArgs } from '../../worker/searchAttributes';
+import { devServerSearchAttributeArgs } from '../worker/searchAttributes';
 import { toolPaths } from './tools';
 
 export function freePort(): Promise<number> {

@@ -25,7 +25,7 @@ export function temporalCliPath() {
   return join(cacheDir(), 'temporal-cli', toolVersions().temporalCli, 'temporal');
 }
 
-// Bump when the launcher or scripts/test-server/pom.xml changes, so caches are rebuilt.
+// Bump when the launcher or toolchain/test-server/pom.xml changes, so caches are rebuilt.
 const TEST_SERVER_LAYOUT = 2;
 
 export function testServerPath() {
@@ -128,7 +128,7 @@ export async function ensureTestServer() {
     'mvn',
     [
       '-q', '-B',
-      '-f', join(repoRoot, 'scripts', 'test-server', 'pom.xml'),
+      '-f', join(repoRoot, 'toolchain', 'test-server', 'pom.xml'),
       'dependency:copy-dependencies',
       `-Dtemporal.version=${version}`,
       `-DoutputDirectory=${join(staging, 'lib')}`,
@@ -265,8 +265,8 @@ export function ensureNodeModules() {
   writeFileSync(stamp, want);
 }
 
-// `node scripts/tools.mjs paths` prints where the servers are (for tests run without `npm test`);
-// `node scripts/tools.mjs schemathesis` installs schemathesis if needed and prints the path of `st`.
+// `node toolchain/tools.mjs paths` prints where the servers are (for tests run without `npm test`);
+// `node toolchain/tools.mjs schemathesis` installs schemathesis if needed and prints the path of `st`.
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (process.argv[2] === 'paths') {
     process.stdout.write(JSON.stringify({ temporalCli: temporalCliPath(), testServer: testServerPath(), schemathesis: schemathesisPath() }));

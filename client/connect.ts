@@ -2,7 +2,7 @@ import { Connection, Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { temporalAddress, type Config } from '../config/config';
 import { PayloadEncryptionCodec } from '../privacy/codec';
-import { dataConverterFor, describePayloadKeys, resolvePayloadKeys } from '../privacy/keys';
+import { dataConverterFor, describePayloadKeys, resolvePayloadKeys } from '../config/payloadKeys';
 
 /** Retries for a while: under `npm start` the dev server may still be starting. */
 export async function withRetry<T>(what: string, fn: () => Promise<T>, timeoutMs = 60_000): Promise<T> {

@@ -7,7 +7,7 @@ export const JOURNEY_NAME = defineSearchAttributeKey('JourneyName', SearchAttrib
 export const JOURNEY_STEP = defineSearchAttributeKey('JourneyStep', SearchAttributeType.KEYWORD);
 export const JOURNEY_VERSION = defineSearchAttributeKey('JourneyVersion', SearchAttributeType.INT);
 
-/** HMAC of the customer's phone number (workflows/lookup.ts): routes inbound SMS without storing the number. */
+/** HMAC of the customer's phone number (domain/lookup.ts): routes inbound SMS without storing the number. */
 export const PHONE_LOOKUP = defineSearchAttributeKey('PhoneLookup', SearchAttributeType.KEYWORD);
 
 export const ALL_SEARCH_ATTRIBUTES = [CUSTOMER_ID, JOURNEY_NAME, JOURNEY_STEP, JOURNEY_VERSION, PHONE_LOOKUP];

@@ -5,7 +5,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { temporal } from '@temporalio/proto';
 
-export const historiesDir = join(__dirname, '..', 'histories');
+export const historiesDir = join(__dirname, '..', 'test', 'histories');
 
 export interface SavedHistory {
   workflowId: string;

@@ -3,10 +3,10 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
 import nodemailer from 'nodemailer';
-import { createDeliveryActivities } from '../../activities/delivery';
-import { createEmailActivities } from '../../activities/email';
-import type { DeliveryActivities } from '../../activities/types';
-import { createRenderer } from '../../worker/activities';
+import { createDeliveryActivities } from '../activities/delivery';
+import { createEmailActivities } from '../activities/email';
+import type { DeliveryActivities } from '../domain/delivery';
+import { createRenderer } from '../worker/activities';
 
 export interface SmtpSink {
   port: number;
@@ -20,6 +20,13 @@ export interface SmtpSink {
   waitFor(predicate: (m: ParsedMail) => boolean, timeoutMs?: number): Promise<ParsedMail>;
   waitForCount(count: number, timeoutMs?: number): Promise<ParsedMail[]>;
   close(): Promise<void>;
+}
+
+/** How many mails each recipient got. */
+export function perRecipient(mails: ParsedMail[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const m of mails) counts.set(String(recipient(m)), (counts.get(String(recipient(m))) ?? 0) + 1);
+  return counts;
 }
 
 /** The To address of a mail sent to one recipient (undefined otherwise). */

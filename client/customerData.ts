@@ -3,9 +3,9 @@
 // ends every workflow of theirs and deletes the executions, so their histories and visibility records go.
 // Used by `omnijourney export|erase` (cli/main.ts).
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
-import { withDeadline } from '../api/deadline';
-import type { CustomerState, JourneyRun } from '../workflows/customerState';
-import { customerWorkflowId, stateQuery } from '../workflows/messages';
+import { withDeadline } from './deadline';
+import type { CustomerState, JourneyRun } from '../domain/customerState';
+import { customerWorkflowId, stateQuery } from '../domain/messages';
 
 export class CustomerNotFoundError extends Error {
   constructor(readonly customerId: string) {
