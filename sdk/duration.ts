@@ -1,7 +1,21 @@
 // Human durations for journey authors: '36h', '14 days', '1 hour 30 minutes', or milliseconds.
 // Deterministic and dependency-free so it runs inside the workflow sandbox.
 
-export type Duration = string | number;
+/** The units toMs knows, singular and plural. */
+export type DurationUnit =
+  | 'ms' | 'millisecond' | 'milliseconds'
+  | 's' | 'sec' | 'secs' | 'second' | 'seconds'
+  | 'm' | 'min' | 'mins' | 'minute' | 'minutes'
+  | 'h' | 'hr' | 'hrs' | 'hour' | 'hours'
+  | 'd' | 'day' | 'days'
+  | 'w' | 'week' | 'weeks';
+type DurationPart = `${number}${DurationUnit}` | `${number} ${DurationUnit}`;
+/** '36h', '14 days', '1 hour 30 minutes', or milliseconds. A template-literal type, so `tsc` rejects a typo
+ *  such as '14 dayz' in a journey before it ever runs. (Two parts only in the spaced form: every form of
+ *  both would be a union too large for TypeScript to compare.) */
+export type Duration = number | DurationPart | `${number} ${DurationUnit} ${number} ${DurationUnit}`;
+/** A Duration with an optional sign, for offsets before or after a date ('-14 days'). */
+export type SignedDuration = Duration | `-${DurationPart}` | `+${DurationPart}`;
 
 const UNIT_MS: Record<string, number> = {
   ms: 1,
@@ -21,8 +35,9 @@ const UNIT_MS: Record<string, number> = {
   week: 604_800_000,
 };
 
-/** Converts a duration to milliseconds; throws with the offending text when it cannot. */
-export function toMs(duration: Duration): number {
+/** Converts a duration to milliseconds; throws with the offending text when it cannot. Takes any string too:
+ *  scenario files and other data are checked here, at run time. */
+export function toMs(duration: Duration | string): number {
   if (typeof duration === 'number') {
     if (!Number.isFinite(duration) || duration < 0) throw new Error(`invalid duration ${duration}: expected a non-negative number of milliseconds`);
     return duration;
@@ -56,7 +71,7 @@ export function resolveInstant(at: string, start: Date): Date {
 }
 
 /** Like toMs, but accepts a leading minus ("-14 days") for offsets before a date. */
-export function toSignedMs(duration: Duration): number {
+export function toSignedMs(duration: SignedDuration | string): number {
   if (typeof duration === 'number') return duration;
   const t = duration.trim();
   return t.startsWith('-') ? -toMs(t.slice(1)) : toMs(t.startsWith('+') ? t.slice(1) : t);

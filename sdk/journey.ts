@@ -1,7 +1,7 @@
 // The journey SDK: what an author writes in journeys/*.ts. Types only plus `defineJourney`;
 // the engine (workflows/journey.ts) implements the context.
 import type { z } from 'zod';
-import type { Duration } from './duration';
+import type { Duration, SignedDuration } from './duration';
 import type { Channel, JourneyEvent, Properties, Topic } from './events';
 
 export type ReentryPolicy = 'never' | 'always' | 'one-at-a-time' | { cooldown: Duration };
@@ -32,7 +32,7 @@ export interface SendResult {
 
 export interface SleepUntilOptions {
   /** Added to the date first: '7 days', or '-14 days' for before it. */
-  offset?: Duration;
+  offset?: SignedDuration;
   /** Wall-clock time "HH:MM" on that day. */
   localTime?: string;
   /** 'customer' (default) uses the customer's timezone; or an IANA name. */

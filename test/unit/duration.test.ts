@@ -1,4 +1,4 @@
-import { resolveInstant, toMs, toSignedMs } from '../../sdk/duration';
+import { resolveInstant, toMs, toSignedMs, type Duration, type SignedDuration } from '../../sdk/duration';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -79,4 +79,17 @@ describe('resolveInstant', () => {
   test('anything else must be a duration', () => {
     expect(() => resolveInstant('tomorrow', start)).toThrow('invalid duration "tomorrow"');
   });
+});
+
+test('tsc rejects a typo in a duration before the journey runs (npm test type-checks this file)', () => {
+  // @ts-expect-error 'dayz' is not a unit: if Duration ever accepts any string again, tsc fails here.
+  const typo: Duration = '14 dayz';
+  // @ts-expect-error a unit with no number
+  const noNumber: Duration = 'days';
+  const fine: Duration[] = ['14 days', '36h', '1 hour', '2 weeks', '1 hour 30 minutes', '90s', 90_000];
+  const signed: SignedDuration[] = ['-14 days', '+2h', '7 days'];
+  expect(() => toMs(typo)).toThrow('unknown unit "dayz"');
+  expect(() => toMs(noNumber)).toThrow('expected e.g.');
+  expect(fine.map(toMs)).toEqual([14 * 86_400_000, 36 * 3_600_000, 3_600_000, 14 * 86_400_000, 5_400_000, 90_000, 90_000]);
+  expect(signed.map(toSignedMs)).toEqual([-14 * 86_400_000, 2 * 3_600_000, 7 * 86_400_000]);
 });
