@@ -76,11 +76,17 @@ export function quietHoursEnd(now: Date, tz: string, quiet: { start: string; end
   return inside ? nextLocalTime(now, quiet.end, tz) : null;
 }
 
+/** The SKUs a marketing request offers that the customer owns now (the send is suppressed `already-owned`);
+ *  none for a transactional one. testJourney decides by it too. */
+export function alreadyOwned(state: CustomerState, req: Pick<DeliveryRequest, 'topic' | 'offers'>): string[] {
+  return req.topic === 'marketing' ? ownedAmong(state, req.offers) : [];
+}
+
 export function decide(state: CustomerState, req: DeliveryRequest, now: Date, config: DeliveryPolicyConfig, skip: Channel[] = []): Decision {
   if (state.erased) return { kind: 'suppress', reason: 'customer-erased', detail: 'the customer asked to be erased' };
   const internalOnly = req.channels.every(isInternalChannel);
   if (state.paused && !internalOnly) return { kind: 'defer', until: new Date(now.getTime() + DAY), reason: 'paused' };
-  const owned = req.topic === 'marketing' ? ownedAmong(state, req.offers) : [];
+  const owned = alreadyOwned(state, req);
   if (owned.length) return { kind: 'suppress', reason: 'already-owned', detail: `the customer already owns ${owned.join(', ')}` };
 
   let firstProblem: { reason: SuppressionReason; detail: string } | null = null;

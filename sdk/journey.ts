@@ -1,5 +1,5 @@
 // The journey SDK: what an author writes in journeys/*.ts. Types only plus `defineJourney`;
-// the engine (workflows/journey.ts) implements the context.
+// domain/journeyContext.ts implements the context, for the journey workflow and for testJourney.
 import type { z } from 'zod';
 import type { Duration, SignedDuration } from './duration';
 import type { Channel, JourneyEvent, Properties, Topic } from './events';

@@ -6,6 +6,8 @@ import { journeyStatusQuery, pauseSignal, resumeSignal, stateQuery } from '../..
 import { bundleWithTestJourneys, type RunningEngine } from '../helpers/engine';
 import type { SmtpSink } from '../../harness/smtpSink';
 import { startTimeSkippingHarness, type TimeSkippingHarness } from '../helpers/timeSkipping';
+import { verbs } from '../fixtures/journeys/verbs';
+import { testJourney } from '../../testkit/testJourney';
 
 let h: TimeSkippingHarness;
 let smtp: SmtpSink;
@@ -62,6 +64,37 @@ test('split is deterministic and recorded, updateTraits reaches the profile, sle
   const status = await journey.query(journeyStatusQuery);
   expect(status.status).toBe('completed');
   expect(status.timeline.filter((t) => t.kind === 'converted')).toHaveLength(1);
+});
+
+test('testJourney gives the timeline the engine gives for the same events: one implementation of the verbs', async () => {
+  await customer('tess', { timezone: 'Europe/London' });
+  const appointment = new Date((await clock.now()).getTime() + 2 * DAY).toISOString().slice(0, 10);
+  await engine.send({ customerId: 'tess', name: 'verbs.started', properties: { appointment } });
+  const journey = await engine.started('journey:verbs:tess');
+  await clock.advanceTo(new Date(`${appointment}T12:00:00Z`));
+  const script: Array<[string, Record<string, unknown>]> = [['verbs.ping', { ok: false }], ['verbs.goal', {}], ['verbs.ping', { ok: true }]];
+  for (const [name, properties] of script) {
+    await engine.send({ customerId: 'tess', name, properties });
+    await later(HOUR);
+  }
+  const status = await journey.query(journeyStatusQuery);
+  expect(status.status).toBe('completed');
+
+  // The same run in memory: from the engine's start, with the events at the times the customer received them.
+  const received = (await state('tess')).recentEvents.filter((e) => e.name === 'verbs.ping' || e.name === 'verbs.goal');
+  expect(received.map((e) => e.name)).toEqual(script.map(([name]) => name));
+  const unit = await testJourney(verbs, {
+    entry: { appointment },
+    start: status.timeline[0].at,
+    customerId: 'tess',
+    timezone: 'Europe/London',
+    events: script.map(([name, properties], i) => ({ at: received[i].at, name, properties })),
+  });
+  const shape = (t: (typeof status.timeline)[number]) => ({ ...t, at: undefined });
+  expect(unit.timeline.map(shape)).toEqual(status.timeline.map(shape));
+  expect(unit.timeline.map((t) => t.kind)).toEqual(['entered', 'step', 'split', 'step', 'message', 'step', 'converted', 'message', 'completed']);
+  // Times agree up to the engine's round trips (a send's result comes back after its activity ran).
+  unit.timeline.forEach((t, i) => expect(Math.abs(Date.parse(t.at) - Date.parse(status.timeline[i].at))).toBeLessThan(5_000));
 });
 
 test('waitFor times out: no matching event within 2 days takes the other branch', async () => {

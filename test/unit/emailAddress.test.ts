@@ -13,7 +13,7 @@ import { BatchRequest, IdentifyRequest, TrackRequest } from '../../api/schemas';
 import { EMAIL_ADDRESS, emailAddressProblem, isEmailAddress } from '../../sdk/emailAddress';
 import { CustomerEvent } from '../../sdk/events';
 import { defineJourney } from '../../sdk/journey';
-import { testJourney } from '../../sdk/testing';
+import { testJourney } from '../../testkit/testJourney';
 import { Scenario } from '../../simulate/scenario';
 import { createRenderer } from '../../worker/activities';
 

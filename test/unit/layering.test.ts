@@ -11,6 +11,8 @@ const root = join(__dirname, '..', '..');
  * - domain: the engine's rules and contracts that workflows, api, cli and privacy share (customer state,
  *   delivery policy, signals and queries, lookups, engine config, the deliver activity's contract);
  * - journeys: the shipped journey definitions;
+ * - testkit: testJourney, which runs a journey's unit test on the engine's own verb code (domain/journeyContext.ts)
+ *   over a virtual clock; imported by tests only;
  * - workflows: the two workflows, deterministic, run in the worker's sandbox;
  * - preferences: signed links and the preference choices, pure;
  * - privacy: payload encryption and its keys;
@@ -25,6 +27,7 @@ export const LAYERS: Record<string, string[]> = {
   sdk: [],
   domain: ['sdk'],
   journeys: ['sdk'],
+  testkit: ['sdk', 'domain'],
   workflows: ['sdk', 'domain', 'journeys'],
   preferences: ['sdk', 'domain'],
   privacy: [],

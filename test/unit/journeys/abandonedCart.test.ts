@@ -1,6 +1,6 @@
-// The abandoned-cart journey's decisions, on the in-memory driver (sdk/testing.ts).
+// The abandoned-cart journey's decisions, on the in-memory driver (testkit/testJourney.ts).
 import abandonedCart from '../../../journeys/abandonedCart';
-import { testJourney } from '../../../sdk/testing';
+import { testJourney } from '../../../testkit/testJourney';
 
 const cart = { cartId: 'A', items: [{ sku: 's-1', name: 'Trail shoes', price: 89 }], value: 89 };
 
@@ -31,5 +31,5 @@ test('one journey per cart: the entity key is the cart id', async () => {
 test('an empty cart is rejected by the schema', async () => {
   const r = await testJourney(abandonedCart, { entry: { ...cart, items: [] } });
   expect(r).toMatchObject({ outcome: 'rejected', messages: [] });
-  expect(r.reason).toMatch(/^items: /);
+  expect(r.reason).toMatch(/^properties\.items: /);
 });

@@ -1,7 +1,7 @@
 // The gift-or-self journey's decisions: a gift never teaches us the buyer's taste.
 import giftOrSelf from '../../../journeys/giftOrSelf';
 import { classify } from '../../../journeys/giftOrSelf/classify';
-import { testJourney } from '../../../sdk/testing';
+import { testJourney } from '../../../testkit/testJourney';
 
 const start = '2026-03-02T15:00:00Z';
 const hoodie = { sku: 'h-1', name: 'Skater hoodie', category: 'streetwear', price: 49, audience: 'teen' as const };

@@ -4,7 +4,7 @@ import petCondolence from '../../../journeys/petCondolence';
 import petLifecycle from '../../../journeys/petLifecycle';
 import { offerTopic } from '../../../journeys/petLifecycle/offers';
 import { milestones, stageAt } from '../../../journeys/petLifecycle/stages';
-import { testJourney } from '../../../sdk/testing';
+import { testJourney } from '../../../testkit/testJourney';
 
 const start = '2026-03-02T15:00:00Z';
 const rex = { petId: 'rex', name: 'Rex', species: 'dog' as const, breed: 'Labrador Retriever', birthDate: '2026-01-10' };

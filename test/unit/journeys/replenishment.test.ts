@@ -1,7 +1,7 @@
-// The replenishment journey's decisions, on the in-memory driver (sdk/testing.ts).
+// The replenishment journey's decisions, on the in-memory driver (testkit/testJourney.ts).
 import type { z } from 'zod';
 import replenishment, { consumablesOf, type OrderCompleted } from '../../../journeys/replenishment';
-import { testJourney } from '../../../sdk/testing';
+import { testJourney } from '../../../testkit/testJourney';
 
 type Item = z.input<typeof OrderCompleted>['items'] extends Array<infer I> | undefined ? I : never;
 
@@ -91,7 +91,7 @@ test('orders without consumables start nothing, and an order.completed without i
   expect(await testJourney(replenishment, { entry: { orderId: 'o-10', cartId: 'A' } as never })).toMatchObject({ outcome: 'not-entered' });
   const bad = await testJourney(replenishment, { entry: order('o-11', { ...coffee, consumable: { days: 0 } }) });
   expect(bad.outcome).toBe('rejected');
-  expect(bad.reason).toMatch(/^items\.0\.consumable\.days: /);
+  expect(bad.reason).toMatch(/^properties\.items\.0\.consumable\.days: /);
 });
 
 test('quantities of repeated lines add up; reminders come in due order', () => {

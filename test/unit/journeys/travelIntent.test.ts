@@ -1,6 +1,6 @@
-// The travel-intent journey's decisions, on the in-memory driver (sdk/testing.ts).
+// The travel-intent journey's decisions, on the in-memory driver (testkit/testJourney.ts).
 import travelIntent from '../../../journeys/travelIntent';
-import { testJourney } from '../../../sdk/testing';
+import { testJourney } from '../../../testkit/testJourney';
 
 const view = (destination: string, category = 'destination') => ({ name: 'page.viewed', properties: { category, destination } });
 const lisbon = { category: 'destination', destination: 'Lisbon' };

@@ -1,6 +1,6 @@
-// The travel-pre-trip journey's decisions, on the in-memory driver (sdk/testing.ts).
+// The travel-pre-trip journey's decisions, on the in-memory driver (testkit/testJourney.ts).
 import travelPreTrip from '../../../journeys/travelPreTrip';
-import { testJourney } from '../../../sdk/testing';
+import { testJourney } from '../../../testkit/testJourney';
 
 describe('travel-pre-trip', () => {
   const booking = { bookingId: 'B-1', destination: 'Lisbon', departDate: '2026-03-20' };

@@ -1,6 +1,6 @@
-// The warranty journey's decisions, on the in-memory driver (sdk/testing.ts).
+// The warranty journey's decisions, on the in-memory driver (testkit/testJourney.ts).
 import warranty, { addMonths } from '../../../journeys/warranty';
-import { testJourney } from '../../../sdk/testing';
+import { testJourney } from '../../../testkit/testJourney';
 
 const car = { productId: 'car-1', sku: 'ev-sedan', name: 'Volta EV sedan', warrantyMonths: 24, purchasedAt: '2026-01-05' };
 

@@ -1,6 +1,6 @@
-// The welcome journey's decisions, on the in-memory driver (sdk/testing.ts): no server, milliseconds.
+// The welcome journey's decisions, on the in-memory driver (testkit/testJourney.ts): no server, milliseconds.
 import welcome from '../../../journeys/welcome';
-import { testJourney } from '../../../sdk/testing';
+import { testJourney } from '../../../testkit/testJourney';
 
 test('a customer who creates no project gets the nudge after 3 days, then the check-in at day 33', async () => {
   const r = await testJourney(welcome, { entry: { plan: 'pro' } });
@@ -31,6 +31,6 @@ test('subscribing converts and stops the journey: no check-in', async () => {
 test('an unknown plan is rejected by the trigger schema with a message naming the field', async () => {
   const r = await testJourney(welcome, { entry: { plan: 'enterprise' as never } });
   expect(r.outcome).toBe('rejected');
-  expect(r.reason).toMatch(/^plan: /);
+  expect(r.reason).toMatch(/^properties\.plan: /);
   expect(r.messages).toEqual([]);
 });

@@ -1,0 +1,252 @@
+// Unit-testing a journey's decisions without a server: runs the engine's own verb code
+// (domain/journeyContext.ts, what the journey workflow runs) over a virtual clock, with the events you
+// script, and returns what the customer would have received.
+//
+// Shared with the engine: the trigger's schema, rejection message, entry condition and key
+// (domain/trigger.ts), every verb, exit events, goal, the event buffer waitFor reads, the timeline, and
+// what a customer owns (domain/customerState.ts recordEvent) with the already-owned rule
+// (domain/deliveryPolicy.ts). Not the rest of the delivery policy: every send is "sent" on its first
+// channel unless `deliver` says otherwise or the customer owns what it offers. `simulate` (and the
+// integration tests) run the real engine; this is for fast tests of journey logic.
+import type { z } from 'zod';
+import { initialState, OWNERSHIP_EVENTS, recordEvent } from '../domain/customerState';
+import { alreadyOwned } from '../domain/deliveryPolicy';
+import { createJourneyRun, isVerbPatch, type Ending, type JourneyRuntime } from '../domain/journeyContext';
+import { journeyWorkflowId, type TimelineEntry } from '../domain/messages';
+import { admitEntry } from '../domain/trigger';
+import type { Duration } from '../sdk/duration';
+import { toMs } from '../sdk/duration';
+import type { Channel, CustomerEvent, JourneyEvent, Properties, Topic } from '../sdk/events';
+import type { AnyJourney, JourneyDefinition, SendResult } from '../sdk/journey';
+
+export interface ScriptedEvent {
+  /** An offset from the start ("2h", "3 days") or an ISO instant. */
+  at: Duration | string;
+  name: string;
+  properties?: Properties;
+}
+
+export interface TestMessage {
+  at: string;
+  channels: Channel[];
+  template: string;
+  data: Properties;
+  topic: Topic;
+  offers?: string[];
+  status: SendResult['status'];
+  channel?: Channel;
+  reason?: string;
+}
+
+export interface JourneyTestOptions<S extends z.ZodType> {
+  /** The trigger event's properties (validated by the journey's schema, as the engine does). */
+  entry: z.input<S>;
+  start?: string;
+  customerId?: string;
+  traits?: Properties;
+  timezone?: string;
+  events?: ScriptedEvent[];
+  /** Decide a send's outcome (e.g. a suppression); default: sent on the first channel. */
+  deliver?: (message: Omit<TestMessage, 'status' | 'channel' | 'reason'>) => SendResult | undefined;
+  /** SKUs the customer owns at the start (as if bought, without a product id); scripted product.purchased /
+   *  product.sold / product.returned events change what they own as in the engine (a sale or return with a
+   *  productId releases that unit, one without releases the SKU), and a marketing send offering an owned SKU
+   *  is suppressed (`already-owned`). */
+  owned?: string[];
+  /** What `j.patched(id)` returns (default true: the new code path). The engine's own patches of the verbs
+   *  are always taken, as by any run that starts now. */
+  patched?: (changeId: string) => boolean;
+  /** Stop with an error when the journey runs longer than this (default 10 years). */
+  maxDuration?: Duration;
+}
+
+export type JourneyTestOutcome = 'completed' | 'exited' | 'converted' | 'rejected' | 'not-entered';
+
+export interface JourneyTestResult {
+  outcome: JourneyTestOutcome;
+  /** The entity key the engine would run this journey under (one run per key). */
+  key?: string;
+  /** Exit event, goal event, or the schema error (as the engine records it: "properties.<field>: …"). */
+  reason?: string;
+  endedAt: string;
+  messages: TestMessage[];
+  /** Templates of the messages that went out, in order. */
+  sent: string[];
+  steps: Array<{ at: string; step: string }>;
+  splits: Record<string, string>;
+  traits: Properties;
+  /** One readable line per thing that happened, for failure messages and snapshots. */
+  log: string[];
+  /** The run's timeline, as the journey workflow's `status` query shows it (its last 300 entries). */
+  timeline: TimelineEntry[];
+}
+
+class Ended extends Error {
+  constructor(readonly ending: Ending) {
+    super(`journey ${ending.kind}: ${ending.reason}`);
+  }
+}
+
+const ISO = /^\d{4}-\d{2}-\d{2}T/;
+
+export async function testJourney<S extends z.ZodType>(def: JourneyDefinition<S>, options: JourneyTestOptions<S>): Promise<JourneyTestResult> {
+  const start = Date.parse(options.start ?? '2026-01-05T09:00:00Z');
+  if (Number.isNaN(start)) throw new Error(`testJourney: invalid start "${options.start}"`);
+  const customerId = options.customerId ?? 'test-customer';
+  const timezone = options.timezone ?? (typeof options.traits?.timezone === 'string' ? options.traits.timezone : 'UTC');
+  const iso = (t: number) => new Date(t).toISOString();
+  const result: JourneyTestResult = {
+    outcome: 'completed',
+    endedAt: iso(start),
+    messages: [],
+    sent: [],
+    steps: [],
+    splits: {},
+    traits: { ...options.traits },
+    log: [],
+    timeline: [],
+  };
+
+  const admitted = admitEntry(def, options.entry, result.traits);
+  if (admitted.outcome !== 'entered') return { ...result, outcome: admitted.outcome, reason: admitted.reason };
+  result.key = admitted.key;
+  const entry: JourneyEvent = { name: def.trigger.event, messageId: 'test-entry', properties: admitted.properties as Properties, receivedAt: iso(start) };
+  const input = { journey: def.name, customerId, key: result.key, entryNo: 1, entry, traits: result.traits, timezone, clockOffsetMs: 0 };
+
+  const clock = virtualClock(def.name, start, options);
+  result.log = clock.log;
+  const run = createJourneyRun(def as unknown as AnyJourney, input, journeyWorkflowId(def.name, customerId, result.key), testRuntime(clock, result, options));
+  clock.onEvent = run.onEvent;
+  await run.run();
+  return {
+    ...result,
+    outcome: run.status.status as JourneyTestOutcome,
+    reason: run.ending()?.reason,
+    endedAt: iso(clock.now),
+    traits: run.traits(),
+    timeline: run.status.timeline,
+  };
+}
+
+interface VirtualClock {
+  now: number;
+  log: string[];
+  /** The customer as the engine keeps it (what they own), changed by the scripted events. */
+  readonly customer: ReturnType<typeof initialState>;
+  onEvent: (event: JourneyEvent) => void;
+  /** Moves the clock to `ms` from now, delivering the scripted events due on the way; stops early, after an
+   *  event, once `until()` holds (and returns true). */
+  advance(ms: number, until?: () => boolean): boolean;
+  note(text: string, at?: string): void;
+}
+
+function virtualClock(journey: string, start: number, options: JourneyTestOptions<z.ZodType>): VirtualClock {
+  const limit = start + toMs(options.maxDuration ?? '3650 days');
+  const iso = (t: number) => new Date(t).toISOString();
+  const script = (options.events ?? [])
+    .map((e, i) => ({
+      at: typeof e.at === 'string' && ISO.test(e.at) ? Date.parse(e.at) : start + toMs(e.at),
+      event: { name: e.name, messageId: `test-${i + 1}`, properties: e.properties ?? {} },
+    }))
+    .sort((a, b) => a.at - b.at);
+  let cursor = 0;
+  const customerId = options.customerId ?? 'test-customer';
+  const customer = initialState(customerId);
+  const customerEvent = (e: { name: string; messageId: string; properties: Properties }): CustomerEvent => {
+    const identify = e.name === 'identify';
+    return {
+      messageId: e.messageId,
+      type: identify ? 'identify' : 'track',
+      customerId,
+      name: e.name,
+      properties: identify ? {} : e.properties,
+      traits: identify ? e.properties : {},
+      context: {},
+    };
+  };
+  (options.owned ?? []).forEach((sku, i) =>
+    recordEvent(customer, customerEvent({ name: OWNERSHIP_EVENTS.acquired[0], messageId: `test-owned-${i + 1}`, properties: { sku } }), new Date(start)),
+  );
+
+  const clock: VirtualClock = {
+    now: start,
+    customer,
+    log: [],
+    onEvent: () => undefined,
+    note(text: string, at = iso(clock.now)) {
+      clock.log.push(`${at}  ${text}`);
+    },
+    advance(ms: number, until?: () => boolean): boolean {
+      const to = clock.now + ms;
+      if (to > limit) throw new Error(`testJourney: ${journey} still running at ${iso(to)}; raise maxDuration or check for an endless loop`);
+      if (until?.()) return true;
+      while (cursor < script.length && script[cursor].at <= to) {
+        const { at, event } = script[cursor++];
+        clock.now = Math.max(clock.now, at);
+        const e = { ...event, receivedAt: iso(clock.now) };
+        clock.note(`event ${e.name}`);
+        recordEvent(customer, customerEvent(e), new Date(clock.now));
+        clock.onEvent(e);
+        if (until?.()) return true;
+      }
+      clock.now = Math.max(clock.now, to);
+      return false;
+    },
+  };
+  return clock;
+}
+
+/** The verbs' runtime on the virtual clock: instant sends and trait updates, an ending is an exception. */
+function testRuntime(clock: VirtualClock, result: JourneyTestResult, options: JourneyTestOptions<z.ZodType>): JourneyRuntime {
+  let ended: Ended | undefined;
+  const stopIfEnded = () => {
+    if (ended) throw ended;
+  };
+  return {
+    now: () => new Date(clock.now),
+    async sleep(ms) {
+      stopIfEnded();
+      clock.advance(ms);
+    },
+    async condition(fn, ms) {
+      stopIfEnded();
+      return clock.advance(ms, fn);
+    },
+    async deliver(request) {
+      stopIfEnded();
+      const { channels, template, data, topic, offers } = request;
+      const message = { at: request.requestedAt, channels, template, data, topic, ...(offers ? { offers } : {}) };
+      const owned = alreadyOwned(clock.customer, request).length > 0;
+      const outcome: SendResult =
+        options.deliver?.(message) ?? (owned ? { status: 'suppressed', reason: 'already-owned' } : { status: 'sent', channel: channels[0] });
+      result.messages.push({ ...message, ...outcome });
+      if (outcome.status === 'sent') result.sent.push(template);
+      return outcome;
+    },
+    async updateTraits(patch) {
+      stopIfEnded();
+      clock.note(`traits ${JSON.stringify(patch)}`);
+    },
+    upsertStep: () => undefined,
+    patched: (changeId) => isVerbPatch(changeId) || (options.patched?.(changeId) ?? true),
+    describe: () => undefined,
+    scope: (body) => body(),
+    end(ending) {
+      ended = new Ended(ending);
+      throw ended;
+    },
+    isEnding: (err) => err instanceof Ended,
+    failure: (message) => new Error(message),
+    recorded(e) {
+      if (e.kind === 'step' && e.step) {
+        result.steps.push({ at: e.at, step: e.step });
+        clock.note(`step ${e.step}`, e.at);
+      } else if (e.kind === 'split' && e.step && e.detail) {
+        result.splits[e.step] = e.detail;
+        clock.note(`split ${e.step} → ${e.detail}`, e.at);
+      } else if (e.kind === 'converted') clock.note(`converted (${e.detail})`, e.at);
+      else if (e.kind === 'message') clock.note(`sent ${e.template} (${e.channel})`, e.at);
+      else if (e.kind === 'suppressed' || e.kind === 'failed') clock.note(`${e.kind} ${e.template} (${e.reason ?? 'no reason'})`, e.at);
+    },
+  };
+}
