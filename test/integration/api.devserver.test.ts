@@ -16,6 +16,7 @@ import { loadConfig, type Config } from '../../config/config';
 import { createEngineWorker } from '../../worker/createWorker';
 import { profileQuery, stateQuery } from '../../domain/messages';
 import { sharedBundle } from '../helpers/engine';
+import { eventually } from '../helpers/eventually';
 import { startTemporalProcess, type TemporalProcess } from '../../harness/temporalProcess';
 
 const KEY = 'wk_test_primary_0123456789';
@@ -104,13 +105,15 @@ const profile = (customerId: string) => client.workflow.getHandle(`customer:${cu
 
 /** Polls the customer until `done` holds (signals are applied by the worker shortly after they are accepted). */
 async function profileWhen(customerId: string, done: (p: Awaited<ReturnType<typeof profile>>) => boolean, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const p = await profile(customerId).catch(() => undefined);
-    if (p && done(p)) return p;
-    if (Date.now() > deadline) throw new Error(`customer:${customerId} never matched; last profile: ${JSON.stringify(p)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  let p: Awaited<ReturnType<typeof profile>> | undefined;
+  return eventually(
+    `customer:${customerId} to match`,
+    async () => {
+      p = await profile(customerId).catch(() => undefined);
+      return p && done(p) ? p : undefined;
+    },
+    { timeoutMs, intervalMs: 100, detail: () => `last profile: ${JSON.stringify(p)}` },
+  );
 }
 
 const ids = (p: { recentEvents: Array<{ messageId: string }> }) => p.recentEvents.map((e) => e.messageId);
@@ -351,14 +354,18 @@ test('Temporal down → 503 with Retry-After within the deadline; back up → th
 
   // What a client does with a 503: retry the same messageId until it gets a 200.
   let attempts = 0;
-  for (const deadline = Date.now() + 60_000; ; ) {
-    attempts += 1;
-    const res = await call('/v1/track', { body: event });
-    if (res.status === 200) break;
-    expect(res.status).toBe(503);
-    if (Date.now() > deadline) throw new Error(`still ${res.status} after ${attempts} attempts: ${JSON.stringify(res.body)}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  let last: Res | undefined;
+  await eventually(
+    'the retried event to be accepted',
+    async () => {
+      attempts += 1;
+      last = await call('/v1/track', { body: event });
+      if (last.status === 200) return true;
+      expect(last.status).toBe(503);
+      return false;
+    },
+    { timeoutMs: 60_000, intervalMs: 500, detail: () => `still ${last?.status} after ${attempts} attempts: ${JSON.stringify(last?.body)}` },
+  );
   // A duplicate retry (the client never saw the 200, say) and one more event to know both were applied.
   expect((await call('/v1/track', { body: event })).status).toBe(200);
   expect((await call('/v1/track', { body: { ...event, messageId: 'outage-2' } })).status).toBe(200);

@@ -16,6 +16,7 @@ import type { DeliveryRequest, LedgerEntry } from '../../domain/customerState';
 import { customerWorkflowId, deliveryRequestSignal, ledgerQuery, updateConsentSignal } from '../../domain/messages';
 import { startDevServerHarness, type DevServerHarness, type WithPrism } from '../helpers/devServerHarness';
 import type { RunningEngine } from '../helpers/engine';
+import { eventually } from '../helpers/eventually';
 import { startHttpReceiver, type HttpReceiver } from '../helpers/httpReceiver';
 import type { PrismServer } from '../helpers/prism';
 import { recipient, type SmtpSink } from '../../harness/smtpSink';
@@ -79,13 +80,15 @@ async function requestDelivery(customerId: string, channels: Channel[], template
 /** The customer's ledger once `done` holds for it (polls the workflow's query). */
 async function ledgerWhen(customerId: string, done: (ledger: LedgerEntry[]) => boolean, timeoutMs = 30_000): Promise<LedgerEntry[]> {
   const handle = engine.client.workflow.getHandle(customerWorkflowId(customerId));
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ledger = await handle.query(ledgerQuery);
-    if (done(ledger)) return ledger;
-    if (Date.now() > deadline) throw new Error(`ledger of ${customerId} not as expected after ${timeoutMs} ms: ${JSON.stringify(ledger, null, 2)}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
+  let ledger: LedgerEntry[] = [];
+  return eventually(
+    `the ledger of ${customerId} as expected`,
+    async () => {
+      ledger = await handle.query(ledgerQuery);
+      return done(ledger) && ledger;
+    },
+    { timeoutMs, intervalMs: 150, detail: () => JSON.stringify(ledger, null, 2) },
+  );
 }
 
 async function optInToSms(customerId: string, phone: string, traits: Record<string, unknown> = {}): Promise<void> {

@@ -6,6 +6,7 @@ import { DEFAULT_ENGINE_CONFIG } from '../../domain/engineConfig';
 import { phoneLookupKey } from '../../domain/lookup';
 import { forgetLinksSignal, journeyStatusQuery, profileQuery, stateQuery } from '../../domain/messages';
 import { startDevServer, startEngine, type RunningEngine } from '../helpers/engine';
+import { eventually } from '../helpers/eventually';
 import { emailActivitiesFor, recipient, startSmtpSink, type SmtpSink } from '../../harness/smtpSink';
 
 let env: TestWorkflowEnvironment;
@@ -38,22 +39,29 @@ test('a sign-up event puts a personalised welcome mail in a real SMTP inbox', as
 
 test('operators find the customer and the journey by search attributes, and see what it waits for', async () => {
   const journey = await engine.started('journey:welcome:c-42');
-  // The journey is now waiting for the first project (3 days).
-  for (let i = 0; i < 50; i++) {
-    const s = await journey.query(journeyStatusQuery);
-    if (s.step === 'wait-for-first-project' && s.wakeAt) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  // The journey is now waiting for the first project (3 days). (optional: the assertions after a wait decide.)
+  await eventually(
+    'the journey to wait for the first project',
+    async () => {
+      const s = await journey.query(journeyStatusQuery);
+      return s.step === 'wait-for-first-project' && Boolean(s.wakeAt);
+    },
+    { timeoutMs: 5_000, intervalMs: 100, optional: true },
+  );
   const status = await journey.query(journeyStatusQuery);
   expect(status.step).toBe('wait-for-first-project');
   expect(status.waitingFor).toMatch(/^waiting for `project.created` until \d{4}-/);
 
   const found: string[] = [];
-  for (let i = 0; i < 50 && found.length < 2; i++) {
-    found.length = 0;
-    for await (const w of engine.client.workflow.list({ query: `CustomerId = "c-42"` })) found.push(w.workflowId);
-    if (found.length < 2) await new Promise((r) => setTimeout(r, 200));
-  }
+  await eventually(
+    'the customer and the journey found by CustomerId',
+    async () => {
+      found.length = 0;
+      for await (const w of engine.client.workflow.list({ query: `CustomerId = "c-42"` })) found.push(w.workflowId);
+      return found.length >= 2;
+    },
+    { timeoutMs: 10_000, intervalMs: 200, optional: true },
+  );
   expect(found.sort()).toEqual(['customer:c-42', 'journey:welcome:c-42']);
 
   const byStep: string[] = [];
@@ -91,16 +99,11 @@ test('the customer workflow continues-as-new before its history grows large, wit
     for (let i = 0; i < 30; i++) await small.send({ customerId: 'quinn', name: 'page.viewed', properties: { i } });
     // Routing all 32 events takes well over 40 history events; once its inbox is empty it continues-as-new.
     let runId = first;
-    for (let i = 0; i < 150 && runId === first; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      runId = (await handle.describe()).runId;
-    }
+    await eventually('the customer workflow to continue as new', async () => (runId = (await handle.describe()).runId) !== first, { timeoutMs: 15_000, intervalMs: 100, optional: true });
     expect(runId).not.toBe(first);
     let s = await handle.query(stateQuery);
-    for (let i = 0; i < 100 && s.eventsReceived < 32; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      s = await handle.query(stateQuery);
-    }
+    const received = (n: number) => eventually(`${n} events on the customer`, async () => (s = await handle.query(stateQuery)).eventsReceived >= n, { timeoutMs: 10_000, intervalMs: 100, optional: true });
+    await received(32);
     expect(s.eventsReceived).toBe(32);
     expect(s.traits.tier).toBe('gold');
     expect(s.identities.email).toBe('quinn@example.com');
@@ -110,10 +113,7 @@ test('the customer workflow continues-as-new before its history grows large, wit
     // The dedupe memory crossed over too: a retry of an old event is still ignored.
     await small.send({ customerId: 'quinn', name: 'checkout.started', messageId: 'quinn-checkout', properties: { cartId: 'F', items: [{ sku: 's', name: 'Shoe', price: 1 }], value: 1 } });
     await small.send({ customerId: 'quinn', name: 'page.viewed', properties: { last: true } });
-    for (let i = 0; i < 100 && s.eventsReceived < 33; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      s = await handle.query(stateQuery);
-    }
+    await received(33);
     expect(s.eventsReceived).toBe(33);
     await small.client.workflow.getHandle('journey:abandoned-cart:quinn:F').terminate('test over');
   } finally {
@@ -125,11 +125,15 @@ test('a customer is findable by an HMAC of their phone number (for inbound SMS),
   await engine.send({ customerId: 'c-phone', type: 'identify', name: 'identify', traits: { phone: '+14155550199' } });
   const key = phoneLookupKey(DEFAULT_ENGINE_CONFIG.lookupSecret, '+14155550199');
   let found: string[] = [];
-  for (let i = 0; i < 50 && found.length === 0; i++) {
-    found = [];
-    for await (const w of engine.client.workflow.list({ query: `PhoneLookup = "${key}"` })) found.push(w.workflowId);
-    if (found.length === 0) await new Promise((r) => setTimeout(r, 200));
-  }
+  await eventually(
+    'the customer found by PhoneLookup',
+    async () => {
+      found = [];
+      for await (const w of engine.client.workflow.list({ query: `PhoneLookup = "${key}"` })) found.push(w.workflowId);
+      return found.length > 0;
+    },
+    { timeoutMs: 10_000, intervalMs: 200, optional: true },
+  );
   expect(found).toEqual(['customer:c-phone']);
   const described = await engine.client.workflow.getHandle('customer:c-phone').describe();
   expect(JSON.stringify(described.searchAttributes)).not.toContain('4155550199');

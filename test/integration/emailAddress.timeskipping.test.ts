@@ -15,6 +15,7 @@ import type { EngineConfig } from '../../domain/engineConfig';
 import { customerWorkflowId, deliveryRequestSignal, eventSignal, journeyWorkflowId, ledgerQuery, profileQuery, stateQuery, updateConsentSignal } from '../../domain/messages';
 import { CUSTOMER_ID } from '../../domain/searchAttributes';
 import { bundleWithTestJourneys } from '../helpers/engine';
+import { eventually } from '../helpers/eventually';
 import { startTimeSkippingHarness, type TimeSkippingHarness } from '../helpers/timeSkipping';
 
 const KEY = 'wk_email_trait_0123456789';
@@ -65,19 +66,9 @@ async function exists(customerId: string): Promise<boolean> {
   }
 }
 
-async function until<T>(what: string, get: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await get();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 const ledger = (customerId: string) => h.engine.client.workflow.getHandle(customerWorkflowId(customerId)).query(ledgerQuery);
 const ledgerEntry = (customerId: string, match: (e: LedgerEntry) => boolean) =>
-  until(`a matching ledger entry of ${customerId}`, async () => (await ledger(customerId)).find((e) => match(e) && e.status !== 'sending'));
+  eventually(`a matching ledger entry of ${customerId}`, async () => (await ledger(customerId)).find((e) => match(e) && e.status !== 'sending'), { timeoutMs: 30_000 });
 
 /** Every address any mail so far was really delivered to (SMTP RCPT TO), and every To/Cc/Bcc header. */
 function everyRecipient(): string[] {
@@ -113,7 +104,7 @@ describe('the API answers 400 naming traits.email and stores nothing', () => {
   test('a known customer keeps the address they had: the refused identify changes nothing', async () => {
     expect((await post('/v1/identify', { userId: 'ea-known', traits: { email: 'known@example.com' }, messageId: 'ea-known-1' })).status).toBe(200);
     const handle = h.engine.client.workflow.getHandle(customerWorkflowId('ea-known'));
-    await until('the first identify', async () => ((await handle.query(stateQuery)).eventsReceived === 1 ? true : undefined));
+    await eventually('the first identify', async () => (await handle.query(stateQuery)).eventsReceived === 1, { timeoutMs: 30_000 });
     for (const [, email] of cases) expect((await post('/v1/identify', { userId: 'ea-known', traits: { email } })).status).toBe(400);
     const s = await handle.query(stateQuery);
     expect({ events: s.eventsReceived, email: s.identities.email, trait: s.traits.email }).toEqual({ events: 1, email: 'known@example.com', trait: 'known@example.com' });

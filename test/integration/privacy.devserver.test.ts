@@ -18,6 +18,7 @@ import { customerQuery, eraseCustomer, exportCustomer } from '../../client/custo
 import { devServerEraseArgs } from '../../privacy/devServer';
 import { ledgerQuery, stateQuery } from '../../domain/messages';
 import { startEngine, type EngineServer, type RunningEngine } from '../helpers/engine';
+import { eventually } from '../helpers/eventually';
 import { TEST_PAYLOAD_KEYS, testCodec } from '../helpers/privacy';
 import { emailActivitiesFor, recipient, startSmtpSink, type SmtpSink } from '../../harness/smtpSink';
 import { startTemporalProcess, type TemporalProcess } from '../../harness/temporalProcess';
@@ -66,16 +67,6 @@ async function stopEngines(): Promise<void> {
   await server?.close();
 }
 
-async function until<T>(what: string, get: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await get().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 /** Every byte Temporal keeps: the SQLite file, and its WAL and shared-memory files when present. */
 function storedBytes(): Buffer {
   return Buffer.concat([dbFile, `${dbFile}-wal`, `${dbFile}-shm`].filter(existsSync).map((f) => readFileSync(f)));
@@ -108,10 +99,14 @@ test('(a) with the codec on, the e-mail address, phone number and name never rea
   await smtp.waitFor((m) => recipient(m) === control.email);
   // …and the customer workflow has recorded the send (so the ledger, with the address, is in history too).
   for (const [e, id] of [[engine, secret.id], [plain, control.id]] as const) {
-    await until(`the welcome mail of ${id} on its ledger`, async () => {
-      const ledger = await e.client.workflow.getHandle(`customer:${id}`).query(ledgerQuery);
-      return ledger.some((l) => l.template === 'welcome/hello' && l.status === 'sent') ? true : undefined;
-    });
+    await eventually(
+      `the welcome mail of ${id} on its ledger`,
+      async () => {
+        const ledger = await e.client.workflow.getHandle(`customer:${id}`).query(ledgerQuery);
+        return ledger.some((l) => l.template === 'welcome/hello' && l.status === 'sent');
+      },
+      { timeoutMs: 30_000, intervalMs: 200, retryErrors: true },
+    );
   }
 
   // Stop everything so SQLite has written all of it (the server closes its database on SIGTERM).
@@ -266,10 +261,14 @@ describe('(c) export and erase', () => {
 
     // A new event for the same ID: a fresh, empty customer.
     await engine.send({ customerId: secret.id, name: 'page.viewed', properties: {} });
-    const state = await until('the fresh customer', async () => {
-      const s = await engine.client.workflow.getHandle(`customer:${secret.id}`).query(stateQuery);
-      return s.eventsReceived === 1 ? s : undefined;
-    });
+    const state = await eventually(
+      'the fresh customer',
+      async () => {
+        const s = await engine.client.workflow.getHandle(`customer:${secret.id}`).query(stateQuery);
+        return s.eventsReceived === 1 && s;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, retryErrors: true },
+    );
     expect(state.traits).toEqual({});
     expect(state.identities.email).toBeUndefined();
     expect(state.ledger).toEqual([]);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEV_WRITE_KEY } from '../../config/config';
 import { startApiProcess, type ApiProcess } from '../../harness/apiProcess';
+import { eventually } from '../helpers/eventually';
 import { postJson, reliabilityLine } from '../helpers/faults';
 import { TEST_PAYLOAD_KEYS } from '../helpers/privacy';
 import { freePort, startTemporalProcess, type TemporalProcess } from '../../harness/temporalProcess';
@@ -144,8 +145,8 @@ test('outside production, an API reachable from elsewhere refuses the public dev
       proc.stdout.on('data', (c: Buffer) => (out += c.toString()));
       proc.stderr.on('data', (c: Buffer) => (out += c.toString()));
       const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-      const deadline = Date.now() + 60_000;
-      while (!/ingest API on/.test(out) && proc.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      // optional: whether it got there is the assertion below (after the process is stopped either way).
+      await eventually('the API to listen or exit', () => /ingest API on/.test(out) || proc.exitCode !== null, { timeoutMs: 60_000, intervalMs: 100, optional: true });
       try {
         process.kill(-proc.pid!, 'SIGTERM');
       } catch {
