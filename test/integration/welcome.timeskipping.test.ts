@@ -51,7 +51,15 @@ test('a signed-up customer gets the welcome mail, a nudge after 3 days and a che
   expect((await clock.now()).getTime() - t0.getTime()).toBeGreaterThanOrEqual(40 * DAY);
 
   const status = await journey.query(journeyStatusQuery);
-  expect(status.timeline.map((t) => t.kind)).toEqual(['entered', 'step', 'message', 'step', 'step', 'message', 'step', 'message', 'completed']);
+  // Entered, the three mails in this order, completed, and nothing else (no suppressed or failed send). Which
+  // steps it records between them is the journey's own bookkeeping, not what this test is about.
+  expect(status.timeline.filter((t) => t.kind !== 'step').map((t) => (t.kind === 'message' ? `message ${t.template}` : t.kind))).toEqual([
+    'entered',
+    'message welcome/hello',
+    'message welcome/first-project-nudge',
+    'message welcome/check-in',
+    'completed',
+  ]);
 });
 
 test('an activated customer gets no nudge, and subscribing converts and stops the journey', async () => {
