@@ -12,6 +12,7 @@ import { sendEvent } from '../../client/events';
 import { dataConverterFor } from '../../config/payloadKeys';
 import type { EngineConfig } from '../../domain/engineConfig';
 import { customerWorkflowId } from '../../domain/messages';
+import { eventually } from '../helpers/eventually';
 import { expectKillGuarantee, perRecipient, reliabilityLine, sendsRunningOn, until, untilRecordedAsSent, workerIdentity } from '../helpers/faults';
 import { testCodec, TEST_PAYLOAD_KEYS } from '../helpers/privacy';
 import { startSmtpSink, type SmtpSink } from '../../harness/smtpSink';
@@ -115,7 +116,7 @@ test('two workers share the load; SIGKILL one mid-send: the other finishes, noth
     () => JSON.stringify(before.map(({ workflowTasks, activities, sent }) => ({ workflowTasks, activities, sent }))),
   );
   // Kill A while it has sends running (its metrics: activity tasks received but not finished), if that comes within 20 s.
-  for (const deadline = Date.now() + 20_000; Date.now() < deadline && (await load(ports[0])).inFlight === 0; );
+  await eventually('A to have sends running', async () => (await load(ports[0])).inFlight !== 0, { timeoutMs: 20_000, intervalMs: 0, optional: true });
   await a.kill('SIGKILL');
   const atKill = smtp.mails.length;
   // What the server sees A running right after its death: the sends it had running at the kill.
