@@ -5,7 +5,7 @@ import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'no
 import { dirname, resolve } from 'node:path';
 import type { PayloadCodec } from '@temporalio/common';
 import { ConfigError, type Config } from './config';
-import { generatePayloadKey, parsePayloadKeys, PayloadEncryptionCodec, type PayloadKey } from '../privacy/codec';
+import { generatePayloadKey, parsePayloadKeys, type PayloadKey } from '../privacy/codec';
 
 const root = resolve(__dirname, '..');
 export const DEV_KEY_FILE = 'payload-key';
@@ -61,11 +61,6 @@ export function resolvePayloadKeys(config: Pick<Config, 'privacy' | 'temporal' |
   }
   const path = devPayloadKeyPath(config);
   return { ...ensureDevPayloadKey(path), from: path };
-}
-
-export function payloadCodecFor(config: Pick<Config, 'privacy' | 'temporal' | 'dataDir'>): PayloadEncryptionCodec | undefined {
-  const source = resolvePayloadKeys(config);
-  return source ? new PayloadEncryptionCodec(source.keys) : undefined;
 }
 
 /** For `new Client({ dataConverter })` and `Worker.create({ dataConverter })`. */

@@ -84,7 +84,6 @@ export interface CustomerState {
   rejections: Rejection[];
   pending: Array<{ request: DeliveryRequest; notBefore: string; reason: string; skip: Channel[] }>;
   paused: boolean;
-  erased: boolean;
   eventsReceived: number;
   /** Products the customer owns now, by SKU (from product.purchased, minus product.sold / product.returned).
    *  A marketing send that offers an owned SKU is suppressed with reason `already-owned`. */
@@ -132,7 +131,6 @@ export function initialState(customerId: string): CustomerState {
     rejections: [],
     pending: [],
     paused: false,
-    erased: false,
     eventsReceived: 0,
     owned: {},
   };

@@ -15,7 +15,7 @@ export const DEFAULT_POLICY: DeliveryPolicyConfig = {
   quietHours: { start: '21:00', end: '08:00' },
 };
 
-export type SuppressionReason = 'no-consent' | 'no-address' | 'frequency-cap' | 'customer-erased' | 'already-owned';
+export type SuppressionReason = 'no-consent' | 'no-address' | 'frequency-cap' | 'already-owned';
 
 export type Decision =
   | { kind: 'send'; channel: Channel; to: string }
@@ -83,7 +83,6 @@ export function alreadyOwned(state: CustomerState, req: Pick<DeliveryRequest, 't
 }
 
 export function decide(state: CustomerState, req: DeliveryRequest, now: Date, config: DeliveryPolicyConfig, skip: Channel[] = []): Decision {
-  if (state.erased) return { kind: 'suppress', reason: 'customer-erased', detail: 'the customer asked to be erased' };
   const internalOnly = req.channels.every(isInternalChannel);
   if (state.paused && !internalOnly) return { kind: 'defer', until: new Date(now.getTime() + DAY), reason: 'paused' };
   const owned = alreadyOwned(state, req);

@@ -175,17 +175,9 @@ describe('quiet hours 21:00-08:00 local', () => {
   });
 });
 
-describe('paused and erased customers', () => {
+describe('paused customers', () => {
   test('a paused customer is deferred by a day', () => {
     expect(at(customer((s) => (s.paused = true)))).toEqual({ kind: 'defer', reason: 'paused', until: new Date(NOON_UTC.getTime() + DAY) });
-  });
-
-  test('an erased customer is suppressed, even when also paused', () => {
-    const s = customer((c) => {
-      c.erased = true;
-      c.paused = true;
-    });
-    expect(at(s, request({ topic: 'transactional', urgent: true }))).toEqual({ kind: 'suppress', reason: 'customer-erased', detail: 'the customer asked to be erased' });
   });
 });
 
