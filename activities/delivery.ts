@@ -9,7 +9,7 @@ import { FailureTypes, type DeliverInput, type DeliverOutput, type DeliveryActiv
 export type ChannelSender = (input: DeliverInput) => Promise<DeliverOutput>;
 
 /** A send still running after this long heartbeats, and again at this interval, so the server can tell a
- *  slow provider from a dead worker (the deliver activity's heartbeatTimeout, workflows/customer.ts, is 4x
+ *  slow provider from a dead worker (the deliver activity's heartbeatTimeout, workflows/delivery.ts, is 4x
  *  this). A send that finishes sooner, as nearly all do, sends no heartbeat and costs no extra action. */
 export const SEND_HEARTBEAT_INTERVAL_MS = 5_000;
 

@@ -4,26 +4,8 @@ import type { CustomerEvent, JourneyEvent, Properties, Channel, Topic } from '..
 import type { SendResult } from '../sdk/journey';
 import type { CustomerState, DeliveryRequest, JourneyRun, LedgerEntry, LinkGuard, LinkState } from './customerState';
 
-export const taskQueueDefault = 'omnijourney';
-
-/** One part after a fixed prefix, so no two customers share it. Not encoded like journey IDs: that would move
- *  every live customer whose id has a `:` to a new, empty workflow. */
-export const customerWorkflowId = (customerId: string): string => `customer:${customerId}`;
-
-/** One part of a journey workflow ID with `%`, `:` and `#` percent-encoded, so a part cannot run into the next
- *  (customer `carol:x` with cart `c1` and customer `carol` with cart `x:c1` were one ID) or into the `#<n>` of
- *  an overlapping run. A part without them is unchanged, so plain IDs keep their readable form. */
-export const workflowIdPart = (part: string): string => part.replace(/[%:#]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-
-/** `journey:<name>:<customerId>[:<key>]`, each part encoded (workflowIdPart); an overlapping run of an
- *  `always` journey adds `#<n>`. */
-export const journeyWorkflowId = (journey: string, customerId: string, key?: string): string =>
-  `journey:${workflowIdPart(journey)}:${workflowIdPart(customerId)}${key !== undefined ? `:${workflowIdPart(key)}` : ''}`;
-
-/** The ID journeys got before their parts were encoded. Runs started then keep it: the customer workflow finds
- *  them by it and starts new runs under journeyWorkflowId (behind a patch, workflows/customer.ts). */
-export const legacyJourneyWorkflowId = (journey: string, customerId: string, key?: string): string =>
-  `journey:${journey}:${customerId}${key !== undefined ? `:${key}` : ''}`;
+// The workflow IDs (pure, in domain/workflowIds.ts), exported here with the signals and queries that go to them.
+export { customerWorkflowId, journeyWorkflowId, legacyJourneyWorkflowId, workflowIdPart } from './workflowIds';
 
 // Customer workflow
 /** Every track/identify event enters here (signal-with-start from the API, CLI and simulate). */
@@ -52,8 +34,9 @@ export interface DeliveryStatus {
   at?: string;
 }
 export const deliveryStatusSignal = defineSignal<[DeliveryStatus]>('deliveryStatus');
-/** Operator: stop a journey run (by workflow ID or journey name). */
-export const exitJourneySignal = defineSignal<[{ workflowId?: string; journey?: string; reason?: string }]>('exitJourney');
+/** To the customer workflow, from an operator: stop the customer's running journey run(s), by workflow ID or by
+ *  journey name; the customer workflow sends each the journey workflow's journeyExitSignal. */
+export const customerExitJourneySignal = defineSignal<[{ workflowId?: string; journey?: string; reason?: string }]>('exitJourney');
 /** Operator: hold every message to this customer until resumed. */
 export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
@@ -67,14 +50,15 @@ export const profileQuery = defineQuery<CustomerProfile>('profile');
 export const stateQuery = defineQuery<CustomerState>('state');
 export const journeysQuery = defineQuery<JourneyRun[]>('journeys');
 export const ledgerQuery = defineQuery<LedgerEntry[]>('ledger');
-/** Work in progress: events not yet routed, sends in flight, the next deferred send. */
-export const activityQuery = defineQuery<{ inbox: number; inFlight: number; nextDeferred?: string; deferred?: string[] }>('activity');
+/** Work in progress: events not yet routed, sends in flight, the next deferred send (`simulate` waits on it).
+ *  Its name on the wire stays `activity`, which running workflows and saved histories answer to. */
+export const workQuery = defineQuery<{ inbox: number; inFlight: number; nextDeferred?: string; deferred?: string[] }>('activity');
 
 // Journey workflow
 export const journeyEventSignal = defineSignal<[JourneyEvent]>('journeyEvent');
 export const deliveryResultSignal = defineSignal<[{ id: string } & SendResult]>('deliveryResult');
-/** Operator: end this journey run now; nothing further is sent. */
-export const exitSignal = defineSignal<[{ reason?: string }]>('exit');
+/** To a journey workflow (from the customer workflow or an operator): end this run now; nothing further is sent. */
+export const journeyExitSignal = defineSignal<[{ reason?: string }]>('exit');
 
 export interface TimelineEntry {
   at: string;
@@ -94,7 +78,6 @@ export interface JourneyStatus {
   waitingFor?: string;
   /** Engine time of the next timer this run waits on (sleep, sleepUntil, waitFor's deadline). */
   wakeAt?: string;
-  /** True while a send is waiting for the customer workflow's answer. */
   /** The delivery request this journey is waiting on (it may be deferred by the customer's quiet hours). */
   sending?: string;
   status: 'running' | 'completed' | 'exited' | 'converted';

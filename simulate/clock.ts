@@ -8,7 +8,7 @@
 // until, and repeat. Each journey and customer workflow reports its next wake-up in a query.
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { activityQuery, journeyStatusQuery, journeysQuery } from '../domain/messages';
+import { journeyStatusQuery, journeysQuery, workQuery } from '../domain/messages';
 
 export interface SimulationClock {
   /** Engine time now (server time minus the offset). */
@@ -82,7 +82,7 @@ export function createSimulationClock(o: SimulationClockOptions): SimulationCloc
       const c = await inspect(id);
       if (c.busy) busy.push(`${id} has a pending workflow task or activity`);
       parts.push(`${id}:${c.historyLength}`);
-      const a = await client.workflow.getHandle(id).query(activityQuery);
+      const a = await client.workflow.getHandle(id).query(workQuery);
       if (a.inbox > 0 || a.inFlight > 0) busy.push(`${id} has ${a.inbox} queued and ${a.inFlight} in-flight deliveries`);
       consider(a.nextDeferred);
       const deferred = new Set(a.deferred ?? []);

@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     // A cluster of the user's: make sure the engine's search attributes exist (needs operator rights).
     const client = await connectClient(config);
     await registerSearchAttributes(client.connection as Connection, config.temporal.namespace).catch((err) =>
-      console.warn(`could not register search attributes (${(err as Error).message}); add CustomerId, JourneyName, JourneyStep (Keyword) and JourneyVersion (Int) to namespace ${config.temporal.namespace}`),
+      console.warn(`could not register search attributes (${(err as Error).message}); add CustomerId, JourneyName, JourneyStep, PhoneLookup (Keyword) and JourneyVersion (Int) to namespace ${config.temporal.namespace}`),
     );
   }
   // Payload encryption (README "Privacy"): the same keys as the API and CLI, or nobody can read the data.

@@ -22,7 +22,7 @@ import {
   customerWorkflowId,
   deliveryRequestSignal,
   deliveryResultSignal,
-  exitSignal,
+  journeyExitSignal,
   journeyEndedSignal,
   journeyEventSignal,
   journeyStatusQuery,
@@ -73,7 +73,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyStatu
   const run = createJourneyRun(def, input, workflowId, temporalRuntime(input, customer, new CancellationScope(), results));
   setHandler(journeyEventSignal, run.onEvent);
   setHandler(deliveryResultSignal, (r) => void results.set(r.id, r));
-  setHandler(exitSignal, ({ reason }) => run.onExit(reason));
+  setHandler(journeyExitSignal, ({ reason }) => run.onExit(reason));
   setHandler(journeyStatusQuery, () => run.status);
   const now = () => new Date(Date.now() - input.clockOffsetMs).toISOString();
   try {

@@ -2,7 +2,7 @@
 // schema rejection, re-entry, operator exit, continue-as-new. Real mail through a real SMTP server.
 import type { SimulationClock } from '../../simulate/clock';
 import type { EngineConfig } from '../../domain/engineConfig';
-import { exitSignal, journeyStatusQuery, stateQuery } from '../../domain/messages';
+import { journeyExitSignal, journeyStatusQuery, stateQuery } from '../../domain/messages';
 import type { RunningEngine } from '../helpers/engine';
 import type { SmtpSink } from '../../harness/smtpSink';
 import { startTimeSkippingHarness, type TimeSkippingHarness } from '../helpers/timeSkipping';
@@ -107,7 +107,7 @@ test('an operator exit stops a journey before its next message', async () => {
   await engine.send({ customerId: 'pia', name: 'checkout.started', properties: cart('E') });
   const journey = await engine.started('journey:abandoned-cart:pia:E');
   await clock.settle();
-  await journey.signal(exitSignal, { reason: 'support asked us to stop' });
+  await journey.signal(journeyExitSignal, { reason: 'support asked us to stop' });
   await later(30 * HOUR);
   expect(mailsTo('pia@example.com')).toHaveLength(0);
   const status = await journey.query(journeyStatusQuery);

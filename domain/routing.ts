@@ -1,0 +1,164 @@
+// Routing and re-entry for the customer workflow, as pure decisions: which journeys an event starts and
+// under which workflow ID, which running journeys it is forwarded to, which runs an operator's exit reaches.
+// workflows/routing.ts carries the decisions out. It also makes the patched() calls (route:<journey>,
+// journey-id-encoded-parts) and passes their answers in, so nothing here touches Temporal.
+import { toMs } from '../sdk/duration';
+import type { CustomerEvent, JourneyEvent, Properties } from '../sdk/events';
+import type { AnyJourney, ReentryPolicy } from '../sdk/journey';
+import type { CustomerState, JourneyRun, Rejection } from './customerState';
+import { admitEntry } from './trigger';
+import { journeyWorkflowId, legacyJourneyWorkflowId } from './workflowIds';
+
+/** The patch marker each journey's routing runs behind. It is recorded the first time a customer's event
+ *  is routed to that journey, so a journey added in a deploy starts nothing for events from before it. */
+export const routePatch = (journey: string): string => `route:${journey}`;
+
+/** The patch marker that puts new runs under encoded IDs. It is asked for only when the two forms differ. */
+export const ENCODED_IDS_PATCH = 'journey-id-encoded-parts';
+
+export const DEFAULT_REENTRY: ReentryPolicy = 'one-at-a-time';
+
+/** The two IDs one (journey, customer, key) can have: the encoded one, and the one used before the encoding. */
+export interface JourneyIds {
+  encoded: string;
+  legacy: string;
+}
+
+/** The event as journeys see it. For an identify, the traits are the properties. */
+export function journeyEventOf(event: CustomerEvent, at: Date): JourneyEvent {
+  return {
+    name: event.name,
+    messageId: event.messageId,
+    properties: event.type === 'identify' ? event.traits : event.properties,
+    receivedAt: at.toISOString(),
+  };
+}
+
+/** The journeys this event triggers, in registration order. The workflow routes each one only behind
+ *  routePatch(name). */
+export function journeysTriggeredBy<J extends Pick<AnyJourney, 'trigger'>>(journeys: readonly J[], eventName: string): J[] {
+  return journeys.filter((def) => def.trigger.event === eventName);
+}
+
+export type TriggerMatch =
+  /** The properties fail the journey's schema. The workflow records the rejection and starts nothing. */
+  | { kind: 'rejected'; rejection: Rejection }
+  /** The trigger's `when` says no. */
+  | { kind: 'not-entered' }
+  | { kind: 'matched'; properties: Properties; key?: string; ids: JourneyIds };
+
+/** The trigger's verdict (domain/trigger.ts, the rule testJourney uses too) with the run's key and IDs. */
+export function matchTrigger(def: AnyJourney, event: CustomerEvent, state: Pick<CustomerState, 'customerId' | 'traits'>, at: Date): TriggerMatch {
+  const admission = admitEntry(def, event.properties, state.traits);
+  if (admission.outcome === 'rejected') {
+    return { kind: 'rejected', rejection: { at: at.toISOString(), journey: def.name, event: event.name, messageId: event.messageId, error: admission.reason } };
+  }
+  if (admission.outcome === 'not-entered') return { kind: 'not-entered' };
+  const { key } = admission;
+  return {
+    kind: 'matched',
+    properties: admission.properties as Properties,
+    key,
+    ids: { encoded: journeyWorkflowId(def.name, state.customerId, key), legacy: legacyJourneyWorkflowId(def.name, state.customerId, key) },
+  };
+}
+
+/** Whether choosing between the IDs needs the answer of the ENCODED_IDS_PATCH patch. They differ only when a
+ *  part has `%`, `:` or `#`; asking in any other case would record a marker that changes nothing. */
+export const idsDiffer = (ids: JourneyIds): boolean => ids.encoded !== ids.legacy;
+
+export type EntryDecision =
+  | { kind: 'skip'; reason: 'never' | 'running' | 'cooldown' }
+  | {
+      kind: 'enter';
+      /** The ID to start the run under: baseId, or `<baseId>#<entryNo>` for an overlapping `always` run. */
+      workflowId: string;
+      /** The ID the (journey, customer, key) is recorded under. */
+      baseId: string;
+      /** The run's entry number (its delivery request IDs include it, so a re-entered run gets new keys). */
+      entryNo: number;
+      /** Where the previous run's record is (baseId, or the legacy ID of a run from before the encoding). */
+      previousId?: string;
+    };
+
+/** Decides whether a matched journey starts a new run, and under which ID. The decision is based on the
+ *  customer's record of runs and the journey's re-entry policy. `useEncodedIds` is the patch's answer (or
+ *  false when idsDiffer is false). A run started under the legacy ID keeps it: its record is found by that ID,
+ *  and only the next run of that key gets the encoded ID. */
+export function decideEntry(
+  state: Pick<CustomerState, 'journeys'>,
+  def: Pick<AnyJourney, 'name' | 'reentry'>,
+  key: string | undefined,
+  ids: JourneyIds,
+  useEncodedIds: boolean,
+  at: Date,
+): EntryDecision {
+  const baseId = useEncodedIds ? ids.encoded : ids.legacy;
+  const legacy = baseId !== ids.legacy ? state.journeys[ids.legacy] : undefined;
+  // The old ID of another key can be this one (an overlapping run `c1#2` and the key `c1#2`), so check its record is this key's.
+  const previousId = state.journeys[baseId] !== undefined ? baseId : legacy?.journey === def.name && legacy.key === key ? ids.legacy : undefined;
+  const previous = previousId !== undefined ? state.journeys[previousId] : undefined;
+  const entryNo = (previous?.entries ?? 0) + 1;
+  if (!previous) return { kind: 'enter', workflowId: baseId, baseId, entryNo };
+  const policy = def.reentry ?? DEFAULT_REENTRY;
+  const refused = reentryRefusal(policy, previous, at);
+  if (refused) return { kind: 'skip', reason: refused };
+  const overlapping = policy === 'always' && previous.status === 'running';
+  return { kind: 'enter', workflowId: overlapping ? `${baseId}#${entryNo}` : baseId, baseId, entryNo, previousId };
+}
+
+/** Why the policy refuses a new run, given the previous run, or undefined when it allows one. */
+export function reentryRefusal(policy: ReentryPolicy, previous: JourneyRun, at: Date): 'never' | 'running' | 'cooldown' | undefined {
+  const running = previous.status === 'running';
+  if (policy === 'never') return 'never';
+  if (policy === 'one-at-a-time' && running) return 'running';
+  if (typeof policy === 'object') {
+    if (running) return 'running';
+    const since = at.getTime() - Date.parse(previous.endedAt ?? previous.enteredAt);
+    if (since < toMs(policy.cooldown)) return 'cooldown';
+  }
+  return undefined;
+}
+
+/** Records a run the workflow started on an `enter` decision. An overlapping `always` run gets its own record,
+ *  and the base record only counts the entry. */
+export function recordEntry(
+  state: Pick<CustomerState, 'journeys'>,
+  entry: Extract<EntryDecision, { kind: 'enter' }>,
+  journey: string,
+  key: string | undefined,
+  at: Date,
+): JourneyRun {
+  const run: JourneyRun = { workflowId: entry.workflowId, journey, key, status: 'running', enteredAt: at.toISOString(), entries: entry.entryNo };
+  state.journeys[entry.workflowId] = run;
+  if (entry.workflowId !== entry.baseId && entry.previousId !== undefined) state.journeys[entry.previousId].entries = entry.entryNo;
+  return run;
+}
+
+/** The workflow IDs of the running journeys, each once: where an event is forwarded. */
+export function runningJourneyIds(state: Pick<CustomerState, 'journeys'>): string[] {
+  return [
+    ...new Set(
+      Object.values(state.journeys)
+        .filter((r) => r.status === 'running')
+        .map((r) => r.workflowId),
+    ),
+  ];
+}
+
+/** The running journeys an operator's exit names, by workflow ID or by journey name. */
+export function exitTargets(state: Pick<CustomerState, 'journeys'>, exit: { workflowId?: string; journey?: string }): string[] {
+  return runningJourneyIds(state).filter((id) => id === exit.workflowId || state.journeys[id]?.journey === exit.journey);
+}
+
+/** A journey reported its end (journeyEnded): re-entry and forwarding go by it from now on. */
+export function recordJourneyEnded(state: Pick<CustomerState, 'journeys'>, ended: { workflowId: string; status: JourneyRun['status']; at: string }): void {
+  const run = state.journeys[ended.workflowId];
+  if (run) Object.assign(run, { status: ended.status, endedAt: ended.at });
+}
+
+/** A signal to a running journey failed: the run ended between the bookkeeping and the signal. */
+export function markUnreachable(state: Pick<CustomerState, 'journeys'>, workflowId: string, at: Date): void {
+  const run = state.journeys[workflowId];
+  if (run && run.status === 'running') Object.assign(run, { status: 'completed', endedAt: at.toISOString() });
+}
