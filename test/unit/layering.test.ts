@@ -90,3 +90,9 @@ test('the check catches a wrong import (it is not vacuous)', () => {
   expect(violations(join(root, 'scripts', 'soak.ts'), "import { bundleWithFaultJourneys } from '../test/helpers/faults';")).toHaveLength(1);
   expect(violations(join(root, 'sdk', 'journey.ts'), "import { z } from 'zod';")).toEqual([]);
 });
+
+test('tsc checks every layer that holds TypeScript (a folder left out of tsconfig.json is only checked where something imports it)', () => {
+  const { include } = JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8')) as { include: string[] };
+  const withTs = Object.keys(LAYERS).filter((layer) => sourceFiles(join(root, layer)).some((f) => f.endsWith('.ts')));
+  expect(withTs.filter((layer) => !include.includes(layer))).toEqual([]);
+});
