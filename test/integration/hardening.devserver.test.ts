@@ -6,14 +6,12 @@
 // customer pages' HTML error page with its security headers. The API runs in front of a real dev server
 // and worker; the server's log is captured, and no request may get a 5xx or log an error.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { PAGE_HEADERS } from '../../api/html';
 import { payloadToJson } from '../../api/routes/codec';
 import { maildevArgs } from '../../scripts/maildev';
@@ -21,6 +19,7 @@ import { customerWorkflowId } from '../../domain/messages';
 import { startApiHarness, type ApiHarness } from '../helpers/devServerHarness';
 import type { RunningEngine } from '../helpers/engine';
 import { reliabilityLine, until } from '../helpers/faults';
+import { customerExists, form, formHeaders, rawRequest, twilioSignature as signTwilio, type RawAnswer } from '../helpers/rawHttp';
 import { freePort } from '../../harness/temporalProcess';
 
 const root = join(__dirname, '..', '..');
@@ -58,49 +57,20 @@ afterAll(async () => {
 
 // ---- helpers ----------------------------------------------------------------------------------------
 
-interface Raw {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-}
-
-/** One request as raw bytes on a fresh socket (nothing between the test and the server rewrites it). */
-function send(method: string, path: string, headers: Record<string, string> = {}, body?: string, to = port): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: to, method, path, agent: false, headers: { connection: 'close', ...headers }, timeout: 30_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        if (to === port) seen.push(res.statusCode ?? 0);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') });
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error(`${method} ${path.slice(0, 80)}: no answer in 30 s`)));
-    req.on('error', reject);
-    req.end(body);
-  });
+/** One raw request; answers from the API under test count towards the no-5xx check. */
+async function send(method: string, path: string, headers: Record<string, string> = {}, body?: string, to = port): Promise<RawAnswer> {
+  const answer = await rawRequest(to, method, path, headers, body);
+  if (to === port) seen.push(answer.status);
+  return answer;
 }
 
 const json = { 'content-type': 'application/json' };
 const auth = { authorization: `Bearer ${KEY}` };
-const formHeaders = { 'content-type': 'application/x-www-form-urlencoded' };
-const form = (params: Record<string, string>) => new URLSearchParams(params).toString();
-const twilioSignature = (url: string, params: Record<string, string>) =>
-  createHmac('sha1', TWILIO_TOKEN)
-    .update(Buffer.from(Object.keys(params).sort().reduce((acc, k) => acc + k + params[k], url), 'utf-8'))
-    .digest('base64');
+const twilioSignature = (url: string, params: Record<string, string>) => signTwilio(TWILIO_TOKEN, url, params);
 const deepArrays = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 const deepObjects = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 
-async function exists(customerId: string): Promise<boolean> {
-  try {
-    await engine.client.workflow.getHandle(customerWorkflowId(customerId)).describe();
-    return true;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    throw err;
-  }
-}
+const exists = (customerId: string) => customerExists(engine.client, customerId);
 
 /** The addresses (ip:port) a process listens on over TCP: its sockets' inodes (/proc/<pid>/fd) looked up in
  *  the kernel's tables (/proc/net/tcp, tcp6). IPv6 any is "::", a v4-mapped address "::ffff:a.b.c.d". */
@@ -349,7 +319,7 @@ describe('write keys with a Basic password; over-long and malformed customer lin
   });
 
   /** The customer pages' security headers, as on any of their pages. */
-  const pageHeaders = (res: Raw) => Object.fromEntries(Object.keys(PAGE_HEADERS).map((name) => [name, res.headers[name]]));
+  const pageHeaders = (res: RawAnswer) => Object.fromEntries(Object.keys(PAGE_HEADERS).map((name) => [name, res.headers[name]]));
 
   test.each([
     ['GET /preferences/<20,000 characters> (over Node\'s 16 KB request head)', 'GET', `/preferences/${'A'.repeat(20_000)}`, 414, 'This link is too long'],

@@ -5,14 +5,12 @@
 // the right 4xx, and nothing is stored: the customer workflow a request names does not exist afterwards,
 // and a real customer's state (consent, events, journeys) is what it was. The process's own prototypes are
 // checked for pollution at the end.
-import { createHmac } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { signPreferenceToken } from '../../preferences/token';
 import { customerWorkflowId, stateQuery, updateConsentSignal } from '../../domain/messages';
 import { startApiHarness, type ApiHarness } from '../helpers/devServerHarness';
 import type { RunningEngine } from '../helpers/engine';
 import { reliabilityLine, until } from '../helpers/faults';
+import { customerExists, form, formHeaders, rawRequest, twilioSignature as signTwilio, type RawAnswer } from '../helpers/rawHttp';
 import type { SmtpSink } from '../../harness/smtpSink';
 
 const KEY = 'wk_hostile_primary_0123456789';
@@ -51,43 +49,18 @@ afterAll(async () => {
 
 // ---- helpers ----------------------------------------------------------------------------------------
 
-interface Raw {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-}
-
-/** One request as raw bytes on a fresh socket: nothing between the test and the server rewrites it. */
-function send(method: string, path: string, headers: Record<string, string> = {}, body?: string | Buffer): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method, path, agent: false, headers: { connection: 'close', ...headers }, timeout: 30_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        seen.push(res.statusCode ?? 0);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') });
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer in 30 s`)));
-    req.on('error', reject);
-    if (body !== undefined) req.end(body);
-    else req.end();
-  });
+/** One raw request; every answer counts towards the no-5xx check. */
+async function send(method: string, path: string, headers: Record<string, string> = {}, body?: string | Buffer): Promise<RawAnswer> {
+  const answer = await rawRequest(port, method, path, headers, body);
+  seen.push(answer.status);
+  return answer;
 }
 
 const auth = { authorization: `Bearer ${KEY}` };
 const json = { 'content-type': 'application/json' };
 const ingest = (path: string, body: string | Buffer, headers: Record<string, string> = { ...auth, ...json }) => send('POST', path, headers, body);
 
-async function exists(customerId: string): Promise<boolean> {
-  try {
-    await engine.client.workflow.getHandle(customerWorkflowId(customerId)).describe();
-    return true;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    throw err;
-  }
-}
+const exists = (customerId: string) => customerExists(engine.client, customerId);
 
 /** What must not change on the victim: consent (with its history), events, journeys, ledger, traits. */
 async function victimState(): Promise<string> {
@@ -96,12 +69,7 @@ async function victimState(): Promise<string> {
 }
 
 const nest = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
-const twilioSignature = (url: string, params: Record<string, string>, token = TWILIO_TOKEN) =>
-  createHmac('sha1', token)
-    .update(Buffer.from(Object.keys(params).sort().reduce((acc, k) => acc + k + params[k], url), 'utf-8'))
-    .digest('base64');
-const form = (params: Record<string, string>) => new URLSearchParams(params).toString();
-const formHeaders = { 'content-type': 'application/x-www-form-urlencoded' };
+const twilioSignature = (url: string, params: Record<string, string>, token = TWILIO_TOKEN) => signTwilio(token, url, params);
 
 // ---- the ingest API ------------------------------------------------------------------------------------
 
