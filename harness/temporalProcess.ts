@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
 import { devServerSearchAttributeArgs } from '../worker/searchAttributes';
+import { eventually } from './eventually';
 import { toolPaths } from './tools';
 
 export function freePort(): Promise<number> {
@@ -35,22 +36,27 @@ export async function startTemporalProcess(dbFile: string, timeoutMs = 60_000, e
   let output = '';
 
   async function waitUntilServing(): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (proc && (proc.exitCode !== null || proc.signalCode !== null)) throw new Error(`temporal server exited (${proc.exitCode ?? proc.signalCode}):\n${output}`);
-      try {
-        const c = await Connection.connect({ address, connectTimeout: 2000 });
+    let notYet = '';
+    await eventually(
+      `temporal server on ${address} to serve the default namespace`,
+      async () => {
+        // Exited: no point waiting (and its output says why).
+        if (proc && (proc.exitCode !== null || proc.signalCode !== null)) throw new Error(`temporal server exited (${proc.exitCode ?? proc.signalCode}):\n${output}`);
         try {
-          await c.withDeadline(Date.now() + 2000, () => c.workflowService.describeNamespace({ namespace: 'default' }));
-          return;
-        } finally {
-          await c.close();
+          const c = await Connection.connect({ address, connectTimeout: 2000 });
+          try {
+            await c.withDeadline(Date.now() + 2000, () => c.workflowService.describeNamespace({ namespace: 'default' }));
+            return true;
+          } finally {
+            await c.close();
+          }
+        } catch (err) {
+          notYet = (err as Error).message;
+          return false;
         }
-      } catch (err) {
-        if (Date.now() > deadline) throw new Error(`temporal server on ${address} not ready after ${timeoutMs} ms: ${(err as Error).message}\n${output}`);
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
+      },
+      { timeoutMs, intervalMs: 250, detail: () => `${notYet}\n${output}` },
+    );
   }
 
   const handle: TemporalProcess = {

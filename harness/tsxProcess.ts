@@ -3,6 +3,7 @@
 // child node process, and a signal to tsx alone would leave that child running as an orphan.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { eventually } from './eventually';
 
 const root = join(__dirname, '..');
 
@@ -37,14 +38,20 @@ export async function startTsxProcess(entry: string, env: Record<string, string>
   proc.stdout?.on('data', (c: Buffer) => (out += c.toString()));
   proc.stderr?.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  const deadline = Date.now() + readyTimeoutMs;
-  let match: RegExpExecArray | null;
-  while (!(match = ready.exec(out))) {
-    if (proc.exitCode !== null || Date.now() > deadline) {
-      signalGroup('SIGKILL');
-      throw new Error(`${entry} did not start: ${out.slice(-2000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  let match: RegExpExecArray;
+  try {
+    match = await eventually(
+      `${entry} to print ${ready}`,
+      () => {
+        const m = ready.exec(out);
+        if (!m && proc.exitCode !== null) throw new Error(`exited (${proc.exitCode})`);
+        return m;
+      },
+      { timeoutMs: readyTimeoutMs, intervalMs: 100 },
+    );
+  } catch {
+    signalGroup('SIGKILL');
+    throw new Error(`${entry} did not start: ${out.slice(-2000)}`);
   }
   return { proc, ready: match, output: () => out, signalGroup, exited };
 }
