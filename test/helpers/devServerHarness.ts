@@ -41,6 +41,8 @@ export interface DevServerHarnessOptions {
   smtp?: SmtpSinkOptions;
   /** Start Prism too, for the real twilio client (test/helpers/prism.ts). */
   prism?: boolean;
+  /** More `temporal server start-dev` flags (e.g. privacy/devServer.ts devServerEraseArgs()). */
+  devServerArgs?: string[];
   /** The worker's activities. Default: real email to the sink (emailActivitiesFor); createWorkerActivities(config)
    *  for the worker's own channel wiring. */
   activities?: (config: Config, started: Started) => DeliveryActivities;
@@ -152,7 +154,7 @@ async function start(options: DevServerHarnessOptions, steps: Step[]): Promise<D
   const stop = () => (stopping ??= unwind(steps));
   return guarded(steps, async () => {
     // Side by side; whatever started is stopped again if another part fails.
-    const [server, smtp, prism] = await Promise.allSettled([startDevServer(), startSmtpSink(0, options.smtp), options.prism ? startPrism() : Promise.resolve(undefined)]);
+    const [server, smtp, prism] = await Promise.allSettled([startDevServer(options.devServerArgs), startSmtpSink(0, options.smtp), options.prism ? startPrism() : Promise.resolve(undefined)]);
     if (server.status === 'fulfilled') steps.push({ what: 'stopping the dev server', run: () => server.value.teardown(), timeoutMs: 30_000 });
     if (smtp.status === 'fulfilled') steps.push({ what: 'closing the SMTP sink', run: () => smtp.value.close(), timeoutMs: 10_000 });
     if (prism.status === 'fulfilled' && prism.value) {

@@ -8,24 +8,19 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { FastifyInstance } from 'fastify';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createDeliveryActivities } from '../../activities/delivery';
-import { customersConfig } from '../../api/customers';
-import { buildServer } from '../../api/server';
-import { loadConfig } from '../../config/config';
 import { signPreferenceToken } from '../../preferences/token';
 import { customerWorkflowId, profileQuery, updateConsentSignal } from '../../domain/messages';
-import { startDevServer, startEngine, type RunningEngine } from '../helpers/engine';
+import { startApiHarness, type ApiHarness } from '../helpers/devServerHarness';
+import type { RunningEngine } from '../helpers/engine';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(__dirname, '..', '..', 'docs', 'preference-centre.png');
 const PREFERENCES_SECRET = 'prefs-browser-test-0123456789';
 
-let env: TestWorkflowEnvironment;
+let h: ApiHarness;
 let engine: RunningEngine;
-let app: FastifyInstance;
 let url: string;
 let profileDir: string;
 let browser: BrowserContext;
@@ -37,12 +32,14 @@ beforeAll(async () => {
         '(as root; `npm test` and `npm run setup` try that for you via toolchain/tools.mjs ensureChromium), then run the test again.',
     );
   }
-  env = await startDevServer();
-  const config = loadConfig({ PREFERENCES_SECRET });
-  const engineSettings = { policy: { caps: { perDay: 2, perWeek: 5 }, quietHours: null }, lookupSecret: config.engine.lookupSecret };
-  engine = await startEngine(env, createDeliveryActivities({}), engineSettings);
-  app = buildServer({ client: engine.client, taskQueue: engine.taskQueue, api: config.api, engine: engineSettings, customers: customersConfig(config) });
-  url = await app.listen({ port: 0, host: '127.0.0.1' });
+  // No channels: the page and the customer workflow are what this test is about.
+  h = await startApiHarness({
+    name: 'browser',
+    config: { PREFERENCES_SECRET },
+    activities: () => createDeliveryActivities({}),
+    engine: (config) => ({ policy: { caps: { perDay: 2, perWeek: 5 }, quietHours: null }, lookupSecret: config.engine.lookupSecret }),
+  });
+  ({ engine, url } = h);
   profileDir = mkdtempSync(join(tmpdir(), 'omnijourney-chromium-'));
   browser = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM,
@@ -56,9 +53,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await app?.close();
-  await engine?.stop();
-  await env?.teardown();
+  await h?.stop();
   if (profileDir) rmSync(profileDir, { recursive: true, force: true });
 });
 

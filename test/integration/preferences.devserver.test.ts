@@ -5,12 +5,7 @@
 // profile, state and ledger, and what the delivery pipeline then does with a message. The links' scopes and
 // their revocation (generation, erase) are tested with the tokens of mails the pipeline really sent.
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { FastifyInstance } from 'fastify';
 import type { ParsedMail } from 'mailparser';
 import twilio from 'twilio';
 import { customersConfig } from '../../api/customers';
@@ -23,12 +18,13 @@ import type { Channel, Topic } from '../../sdk/events';
 import { createWorkerActivities } from '../../worker/activities';
 import type { DeliveryRequest, LedgerEntry } from '../../domain/customerState';
 import { decide } from '../../domain/deliveryPolicy';
-import type { EngineConfig } from '../../domain/engineConfig';
 import { phoneLookupKey } from '../../domain/lookup';
 import { customerWorkflowId, deliveryRequestSignal, forgetLinksSignal, ledgerQuery, profileQuery, stateQuery, updateConsentSignal } from '../../domain/messages';
-import { startDevServer, startEngine, type RunningEngine } from '../helpers/engine';
-import { startPrism, type PrismServer } from '../helpers/prism';
-import { recipient, startSmtpSink, type SmtpSink } from '../../harness/smtpSink';
+import { startApiHarness, type ApiHarness, type WithPrism } from '../helpers/devServerHarness';
+import type { RunningEngine } from '../helpers/engine';
+import { eventually } from '../helpers/eventually';
+import type { PrismServer } from '../helpers/prism';
+import { recipient, type SmtpSink } from '../../harness/smtpSink';
 
 const PREFERENCES_SECRET = 'prefs-customers-test-0123456789';
 const TWILIO_TOKEN = 'customers-test-auth-token';
@@ -36,44 +32,28 @@ const TWILIO_SID = 'AC0123456789abcdef0123456789abcdef';
 // Where Twilio and mail clients reach the API; what Twilio signs. The test talks to 127.0.0.1 directly, as a
 // proxy in front would.
 const PUBLIC_URL = 'https://journeys.acme.test';
-const engineConfig: Partial<EngineConfig> = { policy: { caps: { perDay: 10, perWeek: 20 }, quietHours: null } };
-
-let env: TestWorkflowEnvironment;
+let h: WithPrism<ApiHarness>;
 let smtp: SmtpSink;
 let prism: PrismServer;
 let engine: RunningEngine;
 let config: Config;
-let app: FastifyInstance;
 let url: string;
-let dataDir: string;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'omnijourney-customers-'));
-  // With erase's settings, so that erasing a customer takes seconds (privacy/devServer.ts).
-  [env, smtp, prism] = await Promise.all([startDevServer(devServerEraseArgs()), startSmtpSink(), startPrism()]);
-  config = loadConfig({
-    OMNIJOURNEY_DATA_DIR: dataDir,
-    SMTP_HOST: '127.0.0.1',
-    SMTP_PORT: String(smtp.port),
-    PUBLIC_URL,
-    PREFERENCES_SECRET,
-    TWILIO_ACCOUNT_SID: TWILIO_SID,
-    TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
-    TWILIO_FROM: '+15005550006',
-    TWILIO_API_BASE_URL: prism.url,
+  // The worker's own channel wiring (the harness points SMTP at its sink and Twilio at its Prism), on a dev server
+  // with erase's settings, so that erasing a customer takes seconds (privacy/devServer.ts).
+  h = await startApiHarness({
+    name: 'customers',
+    prism: true,
+    devServerArgs: devServerEraseArgs(),
+    config: { PUBLIC_URL, PREFERENCES_SECRET, TWILIO_ACCOUNT_SID: TWILIO_SID, TWILIO_AUTH_TOKEN: TWILIO_TOKEN, TWILIO_FROM: '+15005550006' },
+    activities: (c) => createWorkerActivities(c),
   });
-  const engineSettings = { ...engineConfig, lookupSecret: config.engine.lookupSecret };
-  engine = await startEngine(env, createWorkerActivities(config), engineSettings);
-  app = buildServer({ client: engine.client, taskQueue: engine.taskQueue, api: config.api, engine: engineSettings, customers: customersConfig(config) });
-  url = await app.listen({ port: 0, host: '127.0.0.1' });
+  ({ smtp, prism, engine, config, url } = h);
 }, 180_000);
 
 afterAll(async () => {
-  await app?.close();
-  await engine?.stop();
-  await env?.teardown();
-  await Promise.all([smtp?.close(), prism?.stop()]);
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await h?.stop();
 });
 
 // ---- helpers ----------------------------------------------------------------------------------------
@@ -132,23 +112,28 @@ async function requestDelivery(customerId: string, channels: Channel[], template
 }
 
 async function settled(customerId: string, id: string, timeoutMs = 30_000): Promise<LedgerEntry> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const entry = (await handle(customerId).query(ledgerQuery)).find((e) => e.id === id);
-    if (entry && entry.status !== 'sending') return entry;
-    if (Date.now() > deadline) throw new Error(`delivery ${id} not settled after ${timeoutMs} ms: ${JSON.stringify(entry)}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
+  let entry: LedgerEntry | undefined;
+  return eventually(
+    `delivery ${id} to settle`,
+    async () => {
+      entry = (await handle(customerId).query(ledgerQuery)).find((e) => e.id === id);
+      return entry?.status !== 'sending' && entry;
+    },
+    { timeoutMs, intervalMs: 150, detail: () => JSON.stringify(entry) },
+  );
 }
 
 /** Waits until visibility finds the customer by the HMAC of the phone number (what the webhooks do). */
 async function findableByPhone(customerId: string, phone: string): Promise<void> {
   const query = `PhoneLookup = "${phoneLookupKey(config.engine.lookupSecret, phone)}"`;
-  for (let i = 0; i < 100; i++) {
-    for await (const w of engine.client.workflow.list({ query })) if (w.workflowId === customerWorkflowId(customerId)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`customer ${customerId} not findable by PhoneLookup`);
+  await eventually(
+    `customer ${customerId} findable by PhoneLookup`,
+    async () => {
+      for await (const w of engine.client.workflow.list({ query })) if (w.workflowId === customerWorkflowId(customerId)) return true;
+      return false;
+    },
+    { timeoutMs: 20_000, intervalMs: 200 },
+  );
 }
 
 /** Twilio's scheme, written out: HMAC-SHA1(auth token, URL + each POST field name and value, sorted by name), base64. */
@@ -586,10 +571,8 @@ test('HELP gets the help text; other texts become an sms.received event once; un
   expect((await twilioPost('/webhooks/twilio/sms', hello)).text).toBe(EMPTY_TWIML);
   expect((await twilioPost('/webhooks/twilio/sms', hello)).text).toBe(EMPTY_TWIML); // Twilio retried it
   let p = await profile('tw-hana');
-  for (let i = 0; i < 50 && !p.recentEvents.some((e) => e.name === 'sms.received'); i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    p = await profile('tw-hana');
-  }
+  // optional: the assertions after it decide.
+  await eventually('the text on the customer', async () => (p = await profile('tw-hana')).recentEvents.some((e) => e.name === 'sms.received'), { timeoutMs: 5_000, intervalMs: 100, optional: true });
   expect(p.recentEvents.filter((e) => e.name === 'sms.received')).toEqual([expect.objectContaining({ messageId: `twilio:${hello.MessageSid}` })]);
   expect(p.consent.channels.sms).toBe(true); // not a keyword: consent untouched
   expect(p.consent.history).toHaveLength(1);
