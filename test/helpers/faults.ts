@@ -9,7 +9,7 @@ import { customerWorkflowId, ledgerQuery } from '../../domain/messages';
 import { bundleReplacing } from './engine';
 import { eventually } from './eventually';
 import { perRecipient, recipient, type SmtpSink } from '../../harness/smtpSink';
-import { postJson, sleep } from '../../harness/http';
+import { postJson } from '../../harness/http';
 
 export { perRecipient } from '../../harness/smtpSink';
 export { postJson, sleep, type JsonAnswer } from '../../harness/http';
