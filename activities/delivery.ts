@@ -80,7 +80,15 @@ export function createCaptureActivities(renderer: TemplateRenderer, sink: Captur
   return {
     async deliver(input) {
       const m = await renderer.render(input.template, input.channel, { ...input.vars, links: links(input.customerId) });
-      sink.push({ idempotencyKey: input.idempotencyKey, customerId: input.customerId, channel: input.channel, to: input.to, template: input.template, subject: m.subject, text: m.text });
+      sink.push({
+        idempotencyKey: input.idempotencyKey,
+        customerId: input.customerId,
+        channel: input.channel,
+        to: input.to,
+        template: input.template,
+        subject: m.subject,
+        text: m.text,
+      });
       return { providerId: `captured:${input.idempotencyKey}`, subject: m.subject };
     },
   };

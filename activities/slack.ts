@@ -30,7 +30,9 @@ export function slackMessage(input: DeliverInput, mrkdwn: string): SlackMessage 
       { type: 'section', text: { type: 'mrkdwn', text } },
       {
         type: 'context',
-        elements: [{ type: 'mrkdwn', text: `Journey *${escapeSlack(input.journey)}* · customer \`${escapeSlack(input.customerId)}\` · ${escapeSlack(input.template)}` }],
+        elements: [
+          { type: 'mrkdwn', text: `Journey *${escapeSlack(input.journey)}* · customer \`${escapeSlack(input.customerId)}\` · ${escapeSlack(input.template)}` },
+        ],
       },
     ],
   };

@@ -78,7 +78,9 @@ interface TwilioHttpError {
 function asTwilioHttpError(err: unknown): TwilioHttpError | undefined {
   const e = err as { status?: unknown; code?: unknown };
   // RestException / TwilioServiceException: an HTTP answer from Twilio. Network errors carry string codes.
-  return err instanceof Error && typeof e.status === 'number' && (e.code === undefined || typeof e.code === 'number') ? (err as unknown as TwilioHttpError) : undefined;
+  return err instanceof Error && typeof e.status === 'number' && (e.code === undefined || typeof e.code === 'number')
+    ? (err as unknown as TwilioHttpError)
+    : undefined;
 }
 
 /** The failure the workflow acts on for an error of the twilio client. Its message goes to logs, Temporal's
@@ -91,18 +93,29 @@ export function twilioFailure(err: unknown, phone: string): Error {
     const why = e.code === 'ECONNABORTED' || /timeout/i.test(e.message ?? '') ? `no answer in time (${e.message})` : (e.code ?? e.message ?? String(err));
     return ApplicationFailure.retryable(`Twilio is unreachable: ${redact(why)} (will retry)`, 'ProviderUnavailable');
   }
-  const detail = redact(`${http.message ?? 'no message'} (HTTP ${http.status}${http.code ? `, Twilio error ${http.code}` : ''})${http.moreInfo ? ` — ${http.moreInfo}` : ''}`);
+  const detail = redact(
+    `${http.message ?? 'no message'} (HTTP ${http.status}${http.code ? `, Twilio error ${http.code}` : ''})${http.moreInfo ? ` — ${http.moreInfo}` : ''}`,
+  );
   if (http.code === 21610) {
-    return ApplicationFailure.nonRetryable(`${to} has unsubscribed from our SMS (replied STOP): ${detail}. SMS consent is revoked; they can opt in again by texting START.`, FailureTypes.RecipientUnsubscribed);
+    return ApplicationFailure.nonRetryable(
+      `${to} has unsubscribed from our SMS (replied STOP): ${detail}. SMS consent is revoked; they can opt in again by texting START.`,
+      FailureTypes.RecipientUnsubscribed,
+    );
   }
   if (http.status === 429 || http.status >= 500) {
     return ApplicationFailure.retryable(`Twilio is overloaded or failing: ${detail} (will retry)`, 'ProviderUnavailable');
   }
   if (http.code === 21211) {
-    return ApplicationFailure.nonRetryable(`Twilio says ${to} is not a valid phone number: ${detail}. Fix the customer's "phone" trait.`, FailureTypes.PermanentDelivery);
+    return ApplicationFailure.nonRetryable(
+      `Twilio says ${to} is not a valid phone number: ${detail}. Fix the customer's "phone" trait.`,
+      FailureTypes.PermanentDelivery,
+    );
   }
   if (http.status === 401 || http.status === 403) {
-    return ApplicationFailure.nonRetryable(`Twilio refused our credentials: ${detail}. Check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.`, FailureTypes.PermanentDelivery);
+    return ApplicationFailure.nonRetryable(
+      `Twilio refused our credentials: ${detail}. Check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.`,
+      FailureTypes.PermanentDelivery,
+    );
   }
   return ApplicationFailure.nonRetryable(`Twilio refused the SMS to ${to}: ${detail}`, FailureTypes.PermanentDelivery);
 }

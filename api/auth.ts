@@ -62,13 +62,21 @@ export function requireWriteKey(keys: WriteKeys) {
     const path = 'headers.authorization';
     let error: ApiError | null = null;
     if (auth === null) {
-      error = new ApiError(401, 'unauthorized', 'missing write key: send it as the HTTP Basic username with an empty password (curl -u KEY:) or as Authorization: Bearer KEY', [
-        { path, message: 'required' },
-      ], CHALLENGE);
+      error = new ApiError(
+        401,
+        'unauthorized',
+        'missing write key: send it as the HTTP Basic username with an empty password (curl -u KEY:) or as Authorization: Bearer KEY',
+        [{ path, message: 'required' }],
+        CHALLENGE,
+      );
     } else if ('refused' in auth) {
-      error = new ApiError(401, 'unauthorized', `${auth.refused}: send the write key as the HTTP Basic username with an empty password (curl -u KEY:) or as Authorization: Bearer KEY`, [
-        { path, message: 'the Basic password must be empty' },
-      ], CHALLENGE);
+      error = new ApiError(
+        401,
+        'unauthorized',
+        `${auth.refused}: send the write key as the HTTP Basic username with an empty password (curl -u KEY:) or as Authorization: Bearer KEY`,
+        [{ path, message: 'the Basic password must be empty' }],
+        CHALLENGE,
+      );
     } else {
       const id = keys.verify(auth.key);
       if (id === null) error = new ApiError(401, 'unauthorized', 'invalid write key', [{ path, message: 'unknown write key' }], CHALLENGE);

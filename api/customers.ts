@@ -102,7 +102,11 @@ export function createCustomerAccess(o: CustomerAccessOptions): CustomerAccess {
 /** How a route should answer a failed Temporal call; `saving` for a request that changes something. */
 export function classifyFailure(err: unknown, saving = false): { status: 404 | 503 | 500; message: string } {
   if (err instanceof WorkflowNotFoundError) {
-    return { status: 404, message: 'We could not find the settings this link belongs to, so nothing was changed. If you still get messages from us, use the link in the most recent one.' };
+    return {
+      status: 404,
+      message:
+        'We could not find the settings this link belongs to, so nothing was changed. If you still get messages from us, use the link in the most recent one.',
+    };
   }
   // A signal that missed the deadline may still arrive later: do not promise that nothing changed.
   const outcome = saving ? 'Your choice may not have been saved' : 'We could not load your settings';

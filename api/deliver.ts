@@ -115,9 +115,12 @@ export function createDeliver(options: DeliverOptions): Deliver {
         { messageIds },
       );
     }
-    throw Object.assign(new ApiError(500, 'internal_error', `Temporal rejected the event(s): ${(failure as Error).message}; nothing is acknowledged`, [], {}, { messageIds }), {
-      cause: failure,
-    });
+    throw Object.assign(
+      new ApiError(500, 'internal_error', `Temporal rejected the event(s): ${(failure as Error).message}; nothing is acknowledged`, [], {}, { messageIds }),
+      {
+        cause: failure,
+      },
+    );
   };
   return Object.assign(deliver, {
     async drain(maxMs: number) {

@@ -35,7 +35,10 @@ export function invalidRequest(error: z.ZodError): ApiError {
     path: dotted(i.path),
     message: /received undefined$/.test(i.message) ? 'required' : i.message.replace(/^Invalid input: /, ''),
   }));
-  const summary = issues.slice(0, 3).map((i) => `${i.path || '(body)'}: ${i.message}`).join('; ');
+  const summary = issues
+    .slice(0, 3)
+    .map((i) => `${i.path || '(body)'}: ${i.message}`)
+    .join('; ');
   return new ApiError(400, 'invalid_request', `invalid request: ${summary}${issues.length > 3 ? ` (and ${issues.length - 3} more)` : ''}`, issues);
 }
 

@@ -117,7 +117,10 @@ const REQUEST_PAGES: Record<number, { title: string; text: string }> = {
     title: 'This link is not valid',
     text: 'The link you followed is damaged: part of it is not a valid web address. Open the email again and click the link, or copy the whole link into your browser.',
   },
-  404: { title: 'This page does not exist', text: 'There is no page at this address. Use the "Email preferences" or "Unsubscribe" link in one of our recent emails.' },
+  404: {
+    title: 'This page does not exist',
+    text: 'There is no page at this address. Use the "Email preferences" or "Unsubscribe" link in one of our recent emails.',
+  },
   405: { title: 'This request was not understood', text: 'Open the link from your email again and use the page it shows.' },
   414: {
     title: 'This link is too long',
@@ -132,9 +135,12 @@ const REQUEST_PAGES: Record<number, { title: string; text: string }> = {
 /** The page for a refused request (status 400, 404, 405, 414 or 431; others get the 400 page's text). */
 export function requestProblemPage(status: number): string {
   const p = REQUEST_PAGES[status] ?? REQUEST_PAGES[400];
-  return page(p.title, `<h1>${escapeHtml(p.title)}</h1>
+  return page(
+    p.title,
+    `<h1>${escapeHtml(p.title)}</h1>
 <p>${escapeHtml(p.text)}</p>
-<p class="note">Nothing was changed. To stop text messages, you can also reply STOP to any of our texts.</p>`);
+<p class="note">Nothing was changed. To stop text messages, you can also reply STOP to any of our texts.</p>`,
+  );
 }
 
 export function sendRequestProblem(reply: FastifyReply, status: number): FastifyReply {

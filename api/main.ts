@@ -48,7 +48,9 @@ async function main(): Promise<void> {
   console.log(describePayloadKeys(keys));
   if (codec) {
     const access = config.privacy.codec.authTokens.length ? 'Authorization: Bearer <CODEC_AUTH_TOKEN>' : 'loopback callers only, no token';
-    console.log(`codec endpoint for the Temporal UI: http://${shownHost}:${config.api.port}/codec (${access}; browser origins ${config.privacy.codec.corsOrigins.join(', ')})`);
+    console.log(
+      `codec endpoint for the Temporal UI: http://${shownHost}:${config.api.port}/codec (${access}; browser origins ${config.privacy.codec.corsOrigins.join(', ')})`,
+    );
   }
 }
 

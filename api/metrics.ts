@@ -80,7 +80,11 @@ export const MAX_EVENT_NAME_SERIES = 500;
 
 export class ApiMetrics {
   readonly requests = new Counter('omnijourney_api_requests_total', 'HTTP requests by route, method and status code.');
-  readonly duration = new Histogram('omnijourney_api_request_duration_seconds', 'HTTP request duration by route.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+  readonly duration = new Histogram(
+    'omnijourney_api_request_duration_seconds',
+    'HTTP request duration by route.',
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  );
   readonly events = new Counter('omnijourney_api_events_accepted_total', 'Events Temporal has durably accepted, by type and event name.');
   readonly errors = new Counter('omnijourney_api_errors_total', 'Requests answered with an error, by route and error code.');
 

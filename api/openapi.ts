@@ -95,10 +95,16 @@ const retryAfter = { 'Retry-After': { description: 'Seconds to wait before retry
 const errors = {
   '400': json('Error', 'Schema error or malformed JSON; `issues` names each field (e.g. `batch.3.event`). Nothing was accepted.'),
   '401': json('Error', 'Missing or unknown write key.'),
-  '413': json('Error', `Over a size limit: ${LIMITS.eventBytes / 1024} KB per event, ${LIMITS.batchBytes / 1024} KB per batch body, ${LIMITS.batchEvents} events per batch. Nothing was accepted.`),
+  '413': json(
+    'Error',
+    `Over a size limit: ${LIMITS.eventBytes / 1024} KB per event, ${LIMITS.batchBytes / 1024} KB per batch body, ${LIMITS.batchEvents} events per batch. Nothing was accepted.`,
+  ),
   '415': json('Error', 'Content-Type is not application/json.'),
-  '429': { ...json('Error', 'Over the write key\'s rate (events per second). Nothing was accepted.'), headers: retryAfter },
-  '500': json('Error', 'Temporal refused for a reason that retrying does not fix (e.g. an unknown namespace). Nothing is acknowledged; `messageIds` lists the events.'),
+  '429': { ...json('Error', "Over the write key's rate (events per second). Nothing was accepted."), headers: retryAfter },
+  '500': json(
+    'Error',
+    'Temporal refused for a reason that retrying does not fix (e.g. an unknown namespace). Nothing is acknowledged; `messageIds` lists the events.',
+  ),
   '503': {
     ...json('Error', 'Temporal did not confirm the events in time. Nothing is acknowledged: retry with the same messageIds (returned in `messageIds`).'),
     headers: retryAfter,
@@ -128,7 +134,12 @@ export function buildOpenApi(): Json {
     },
     paths: {
       '/v1/track': ingest('Record an event', 'A track call: `event` is the event name, `properties` its data.', 'TrackRequest', 'AcceptedResponse'),
-      '/v1/identify': ingest('Set traits on a customer', 'An identify call: `traits` are merged into the customer\'s profile.', 'IdentifyRequest', 'AcceptedResponse'),
+      '/v1/identify': ingest(
+        'Set traits on a customer',
+        "An identify call: `traits` are merged into the customer's profile.",
+        'IdentifyRequest',
+        'AcceptedResponse',
+      ),
       '/v1/batch': ingest(
         'Several track/identify calls at once',
         `Up to ${LIMITS.batchEvents} messages and ${LIMITS.batchBytes / 1024} KB. Validated whole: one bad message rejects the batch and nothing is accepted.`,
@@ -142,9 +153,17 @@ export function buildOpenApi(): Json {
         },
       },
       '/metrics': {
-        get: { summary: 'Prometheus metrics', responses: { '200': { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } } } },
+        get: {
+          summary: 'Prometheus metrics',
+          responses: { '200': { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } } },
+        },
       },
-      '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } } } },
+      '/openapi.json': {
+        get: {
+          summary: 'This document',
+          responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } },
+        },
+      },
     },
     components: {
       securitySchemes: {

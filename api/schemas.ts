@@ -38,7 +38,9 @@ export const Context = z
       .refine((tz) => isValidTimeZone(tz), 'not an IANA timezone (e.g. "Europe/London")')
       .optional()
       .describe("The customer's IANA timezone; sets the timezone used for quiet hours and local-time sends."),
-    traits: Traits.optional().describe('Traits known at the time of the call. Merged into the profile on identify calls only (`email`, if present, must still be exactly one address).'),
+    traits: Traits.optional().describe(
+      'Traits known at the time of the call. Merged into the profile on identify calls only (`email`, if present, must still be exactly one address).',
+    ),
   })
   .describe('Segment context. Only timezone and traits are used; other fields are accepted and ignored.');
 
@@ -47,8 +49,13 @@ const common = {
   anonymousId: id.optional().describe('Used as the customer id when there is no userId (no merge with a later userId).'),
   messageId: id
     .optional()
-    .describe('Idempotency key. A retry with the same messageId is counted once. If absent the API generates one and returns it — send your own so that retries are safe.'),
-  timestamp: z.iso.datetime({ offset: true, error: 'expected an ISO 8601 timestamp, e.g. 2026-01-05T09:00:00Z' }).optional().describe('When the event happened (ISO 8601 with offset); informational.'),
+    .describe(
+      'Idempotency key. A retry with the same messageId is counted once. If absent the API generates one and returns it — send your own so that retries are safe.',
+    ),
+  timestamp: z.iso
+    .datetime({ offset: true, error: 'expected an ISO 8601 timestamp, e.g. 2026-01-05T09:00:00Z' })
+    .optional()
+    .describe('When the event happened (ISO 8601 with offset); informational.'),
   context: Context.optional(),
 };
 
@@ -68,7 +75,9 @@ const trackShape = {
 };
 const identifyShape = {
   ...common,
-  traits: Traits.optional().describe('Traits to set on the customer (email, phone, timezone, firstName, …); null removes a trait. `email` is exactly one address.'),
+  traits: Traits.optional().describe(
+    'Traits to set on the customer (email, phone, timezone, firstName, …); null removes a trait. `email` is exactly one address.',
+  ),
 };
 
 export const TrackRequest = withIdentity(z.looseObject({ type: z.literal('track').optional(), ...trackShape }));
@@ -85,7 +94,11 @@ export const BatchMessage = z.discriminatedUnion('type', [BatchTrack, BatchIdent
 export type BatchMessage = z.infer<typeof BatchMessage>;
 
 export const BatchRequest = z.looseObject({
-  batch: z.array(BatchMessage).min(1, 'at least one message').max(LIMITS.batchEvents).describe(`Up to ${LIMITS.batchEvents} messages; the batch is accepted whole or not at all.`),
+  batch: z
+    .array(BatchMessage)
+    .min(1, 'at least one message')
+    .max(LIMITS.batchEvents)
+    .describe(`Up to ${LIMITS.batchEvents} messages; the batch is accepted whole or not at all.`),
   context: Context.optional().describe("Merged under every message's own context."),
 });
 export type BatchRequest = z.infer<typeof BatchRequest>;
@@ -101,16 +114,27 @@ export const BatchAcceptedResponse = z.object({
 });
 
 export const ErrorResponse = z.object({
-  error: z.enum(['invalid_request', 'unauthorized', 'payload_too_large', 'unsupported_media_type', 'rate_limited', 'temporal_unavailable', 'not_found', 'method_not_allowed', 'internal_error']),
+  error: z.enum([
+    'invalid_request',
+    'unauthorized',
+    'payload_too_large',
+    'unsupported_media_type',
+    'rate_limited',
+    'temporal_unavailable',
+    'not_found',
+    'method_not_allowed',
+    'internal_error',
+  ]),
   message: z.string(),
   issues: z
     .array(z.object({ path: z.string().describe('Dotted path of the field, e.g. "batch.3.event"; "" is the whole body.'), message: z.string() }))
     .describe('What is wrong, field by field.'),
-  messageIds: z
-    .array(z.string())
-    .optional()
-    .describe('On 503/500: the messageIds of the events of this request. Retry with these to have each counted once.'),
+  messageIds: z.array(z.string()).optional().describe('On 503/500: the messageIds of the events of this request. Retry with these to have each counted once.'),
 });
 export type ErrorResponse = z.infer<typeof ErrorResponse>;
 
-export const HealthResponse = z.object({ status: z.enum(['ok', 'unavailable']), temporal: z.enum(['reachable', 'unreachable']), message: z.string().optional() });
+export const HealthResponse = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  temporal: z.enum(['reachable', 'unreachable']),
+  message: z.string().optional(),
+});

@@ -76,9 +76,13 @@ function clientErrorHandler(deps: ServerDeps) {
       body = requestProblemPage(status);
     } else {
       const [path, message] =
-        status === 408 ? ['', 'the request was not received in time'] :
-        status === 414 ? ['url', 'the URL is too long'] :
-        status === 431 ? ['headers', `the request line and headers are over ${maxHeaderSize / 1024} KB`] : ['', 'malformed HTTP request'];
+        status === 408
+          ? ['', 'the request was not received in time']
+          : status === 414
+            ? ['url', 'the URL is too long']
+            : status === 431
+              ? ['headers', `the request line and headers are over ${maxHeaderSize / 1024} KB`]
+              : ['', 'malformed HTTP request'];
       headers = { 'content-type': 'application/json; charset=utf-8' };
       body = JSON.stringify(new ApiError(status, 'invalid_request', message, [{ path, message }]).body());
     }
@@ -116,18 +120,29 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
     if (charset && charset !== 'utf-8' && charset !== 'utf8') {
-      return done(httpError(new ApiError(415, 'unsupported_media_type', `send JSON in UTF-8, not ${charset}`, [{ path: 'headers.content-type', message: 'expected charset=utf-8' }])), undefined);
+      return done(
+        httpError(
+          new ApiError(415, 'unsupported_media_type', `send JSON in UTF-8, not ${charset}`, [
+            { path: 'headers.content-type', message: 'expected charset=utf-8' },
+          ]),
+        ),
+        undefined,
+      );
     }
     let text: string;
     try {
       text = utf8.decode(body as Buffer);
     } catch {
-      return done(httpError(new ApiError(400, 'invalid_request', 'malformed JSON: the body is not valid UTF-8', [{ path: '', message: 'body is not valid UTF-8' }])), undefined);
+      return done(
+        httpError(new ApiError(400, 'invalid_request', 'malformed JSON: the body is not valid UTF-8', [{ path: '', message: 'body is not valid UTF-8' }])),
+        undefined,
+      );
     }
     // Before anything parses, walks or serializes it (JSON.stringify, zod and the twilio package recurse).
     const tooDeep = jsonTooDeep(text, MAX_JSON_DEPTH);
     if (tooDeep !== null) return done(httpError(tooDeepError(tooDeep, MAX_JSON_DEPTH)), undefined);
-    parseJson(request, text, done);
+    // Fastify's default parser in its callback form: it answers through `done`, and returns nothing to await.
+    void parseJson(request, text, done);
   });
   /** A known path asked with another method: 405 with the methods it has (RFC 9110), not a 404. */
   const methodNotAllowed = (request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined => {
@@ -136,7 +151,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     if (!allowed.length) return undefined;
     request.apiError = 'method_not_allowed';
     if (customerPage(deps, path)) return sendRequestProblem(reply.header('allow', allowed.join(', ')), 405);
-    return sendError(reply, new ApiError(405, 'method_not_allowed', `${request.method} is not allowed on ${path}; use ${allowed.join(' or ')}`, [], { allow: allowed.join(', ') }));
+    return sendError(
+      reply,
+      new ApiError(405, 'method_not_allowed', `${request.method} is not allowed on ${path}; use ${allowed.join(' or ')}`, [], { allow: allowed.join(', ') }),
+    );
   };
   app.setErrorHandler((err: FastifyError, request, reply) => {
     // Methods with a body (QUERY, …) on no route fail body parsing before the not-found handler runs.

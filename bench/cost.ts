@@ -34,7 +34,10 @@ export function eventTypeName(t: number | null | undefined): string {
 /** How each history event type maps to billable actions (Temporal Cloud, "Actions"). */
 export const ACTION_MAPPING: Array<{ eventType: string; actions: string }> = [
   { eventType: 'WorkflowExecutionStarted', actions: '1 (client start, signal-with-start or continue-as-new run); 0 for a child (billed on the parent)' },
-  { eventType: 'WorkflowExecutionSignaled', actions: '1 (from a client or another workflow); 0 when it is the signal of the signal-with-start that started the run (one action in all)' },
+  {
+    eventType: 'WorkflowExecutionSignaled',
+    actions: '1 (from a client or another workflow); 0 when it is the signal of the signal-with-start that started the run (one action in all)',
+  },
   { eventType: 'SignalExternalWorkflowExecutionInitiated', actions: '0 (billed where the signal lands, as WorkflowExecutionSignaled)' },
   { eventType: 'StartChildWorkflowExecutionInitiated', actions: '2 (the intent, and the start)' },
   { eventType: 'ActivityTaskScheduled', actions: '1' },
@@ -126,8 +129,16 @@ function tally(name: string, source: string, histories: History[], messages: num
 async function scenarioCase(name: string, file: string, testServerPath: string, bundle: WorkflowBundleWithSourceMap): Promise<CostCase> {
   const scenario = Scenario.parse(JSON.parse(readFileSync(join(root, file), 'utf8')));
   const result = await runSimulation(scenario, { testServerPath, engine: loadConfig({}).engine, collectHistories: true, workflowBundle: bundle });
-  const c = tally(name, `${file} on the time-skipping server (default quiet hours and caps)`, (result.histories ?? []).map((h) => h.history), result.captured.length, result.captured.length);
-  progress(`cost: ${name}: ${c.messages} messages, ${c.workflows} workflows, ${c.perMessage.historyEvents} history events and ${c.perMessage.actions} actions per message`);
+  const c = tally(
+    name,
+    `${file} on the time-skipping server (default quiet hours and caps)`,
+    (result.histories ?? []).map((h) => h.history),
+    result.captured.length,
+    result.captured.length,
+  );
+  progress(
+    `cost: ${name}: ${c.messages} messages, ${c.workflows} workflows, ${c.perMessage.historyEvents} history events and ${c.perMessage.actions} actions per message`,
+  );
   return c;
 }
 
@@ -151,8 +162,16 @@ async function welcomeCase(infra: Infra): Promise<CostCase> {
   if (!(await waitUntil(() => infra.sink.count(group) >= ids.length, 60_000))) throw new Error('cost: welcome mails did not arrive');
   // The journey has replied (deliveryResult) and is waiting: give the last workflow tasks a moment.
   await new Promise((r) => setTimeout(r, 1000));
-  const histories = await Promise.all(ids.flatMap((i) => [`customer:${group}-${i}`, `journey:welcome:${group}-${i}`]).map((id) => infra.client.workflow.getHandle(id).fetchHistory()));
-  const c = tally('welcome (to the first message)', 'three customers through the API on the dev server, until the welcome mail is sent and the journey waits', histories, ids.length, ids.length);
+  const histories = await Promise.all(
+    ids.flatMap((i) => [`customer:${group}-${i}`, `journey:welcome:${group}-${i}`]).map((id) => infra.client.workflow.getHandle(id).fetchHistory()),
+  );
+  const c = tally(
+    'welcome (to the first message)',
+    'three customers through the API on the dev server, until the welcome mail is sent and the journey waits',
+    histories,
+    ids.length,
+    ids.length,
+  );
   progress(`cost: welcome: ${c.perMessage.historyEvents} history events and ${c.perMessage.actions} actions per message`);
   return c;
 }
@@ -166,7 +185,14 @@ async function baselineCase(infra: Infra): Promise<CostCase> {
       for (let k = 0; k < perWorkflow; k++) {
         // Same address for one workflow: the sink counts its k-th mail.
         const mail = { to: benchAddress(group, w), subject: `Message ${k + 1}`, text: 'Hello.' };
-        if (k === 0) await infra.client.workflow.signalWithStart('baselineMailer', { workflowId: `baseline-${group}-${w}`, taskQueue: BASELINE_QUEUE, args: [], signal: 'send', signalArgs: [mail] });
+        if (k === 0)
+          await infra.client.workflow.signalWithStart('baselineMailer', {
+            workflowId: `baseline-${group}-${w}`,
+            taskQueue: BASELINE_QUEUE,
+            args: [],
+            signal: 'send',
+            signalArgs: [mail],
+          });
         else await infra.client.workflow.getHandle(`baseline-${group}-${w}`).signal('send', mail);
         if (!(await waitUntil(() => (infra.sink.arrivals(mail.to)?.length ?? 0) > k, 60_000))) throw new Error('cost: baseline mail did not arrive');
       }
@@ -174,7 +200,12 @@ async function baselineCase(infra: Infra): Promise<CostCase> {
   );
   await new Promise((r) => setTimeout(r, 1000));
   const histories = await Promise.all(workflows.map((w) => infra.client.workflow.getHandle(`baseline-${group}-${w}`).fetchHistory()));
-  const c = tally('baseline (baselineMailer)', 'three workflows on the dev server, three messages each (signal-with-start, then signals), one at a time', histories, workflows.length * perWorkflow);
+  const c = tally(
+    'baseline (baselineMailer)',
+    'three workflows on the dev server, three messages each (signal-with-start, then signals), one at a time',
+    histories,
+    workflows.length * perWorkflow,
+  );
   progress(`cost: baseline: ${c.perMessage.historyEvents} history events and ${c.perMessage.actions} actions per message`);
   return c;
 }
@@ -189,7 +220,8 @@ export async function runCost(infra: Infra, testServerPath: string, bundle: Work
   const vs = (c: CostCase) => (baseline.perMessage.actions ? round(c.perMessage.actions / baseline.perMessage.actions, 2) : null);
   return {
     mapping: ACTION_MAPPING,
-    notIncluded: 'queries (1 action each: the preference centre and `omnijourney profile` query the customer workflow) are not in histories, and neither are activity heartbeats: the engine\'s deliver sends one per send (its outbox record), which the bench adds as `activity heartbeat`',
+    notIncluded:
+      "queries (1 action each: the preference centre and `omnijourney profile` query the customer workflow) are not in histories, and neither are activity heartbeats: the engine's deliver sends one per send (its outbox record), which the bench adds as `activity heartbeat`",
     journeys: [abandoned, pet, welcome],
     baseline,
     actionsPerMessageRatio: { 'abandoned-cart': vs(abandoned), 'pet-lifecycle': vs(pet), welcome: vs(welcome) },

@@ -126,7 +126,9 @@ async function probe(infra: Infra, side: Side, rate: number, size: E2eSize): Pro
     latencyMs: percentiles(l.fromAccepted),
     ...(failed.length ? { firstError: failed[0].error } : {}),
   };
-  progress(`e2e: ${side} ${rate}/s for ${size.windowSec} s: ${held ? 'held' : 'NOT held'} (backlog ${growth >= 0 ? '+' : ''}${round(growth, 1)}/s, ${endBacklog} at the end, p99 ${result.latencyMs.p99} ms${failed.length ? `, ${failed.length} failed: ${failed[0].error}` : ''})`);
+  progress(
+    `e2e: ${side} ${rate}/s for ${size.windowSec} s: ${held ? 'held' : 'NOT held'} (backlog ${growth >= 0 ? '+' : ''}${round(growth, 1)}/s, ${endBacklog} at the end, p99 ${result.latencyMs.p99} ms${failed.length ? `, ${failed.length} failed: ${failed[0].error}` : ''})`,
+  );
   return result;
 }
 
@@ -170,7 +172,9 @@ async function latencyAt(infra: Infra, side: Side, rate: number, size: E2eSize):
     sentToReceivedMs: percentiles(l.fromSent),
     acceptMs: percentiles(l.accept),
   };
-  progress(`e2e: ${side} latency at ${rate}/s: accepted→received p50 ${result.acceptedToReceivedMs.p50} ms, p95 ${result.acceptedToReceivedMs.p95} ms, p99 ${result.acceptedToReceivedMs.p99} ms`);
+  progress(
+    `e2e: ${side} latency at ${rate}/s: accepted→received p50 ${result.acceptedToReceivedMs.p50} ms, p95 ${result.acceptedToReceivedMs.p95} ms, p99 ${result.acceptedToReceivedMs.p99} ms`,
+  );
   return result;
 }
 
@@ -190,10 +194,16 @@ export async function runE2e(infra: Infra, size: E2eSize): Promise<E2eResult> {
   const baselineLatency = await latencyAt(infra, 'baseline', latencyRate, size);
 
   const engine: E2eSide = { maxRate: engineSearch.maxRate, maxRateIsLowerBound: engineSearch.lowerBound, probes: engineSearch.probes, latency: engineLatency };
-  const baseline: E2eSide = { maxRate: baselineSearch.maxRate, maxRateIsLowerBound: baselineSearch.lowerBound, probes: baselineSearch.probes, latency: baselineLatency };
+  const baseline: E2eSide = {
+    maxRate: baselineSearch.maxRate,
+    maxRateIsLowerBound: baselineSearch.lowerBound,
+    probes: baselineSearch.probes,
+    latency: baselineLatency,
+  };
   const throughputRatio = baseline.maxRate > 0 ? round(engine.maxRate / baseline.maxRate, 2) : 0;
   return {
-    message: 'engine: one POST /v1/batch (identify with email + user.signed_up) → welcome journey → welcome/hello (MJML) by SMTP; baseline: signal-with-start of baselineMailer → one plain-text nodemailer email',
+    message:
+      'engine: one POST /v1/batch (identify with email + user.signed_up) → welcome journey → welcome/hello (MJML) by SMTP; baseline: signal-with-start of baselineMailer → one plain-text nodemailer email',
     windowSec: size.windowSec,
     engine,
     baseline,

@@ -54,10 +54,21 @@ function engineOps(infra: Infra, group: string): SideOps {
       post({
         batch: [
           { type: 'identify', userId: `${group}-${i}`, traits: { email: benchAddress(group, i), firstName: 'Bench' }, messageId: `${group}-${i}-identify` },
-          { type: 'track', userId: `${group}-${i}`, event: 'pet.adopted', properties: { petId: 'p1', name: 'Rex', species: 'dog', breed: 'Labrador Retriever', birthDate: born }, messageId: `${group}-${i}-adopted` },
+          {
+            type: 'track',
+            userId: `${group}-${i}`,
+            event: 'pet.adopted',
+            properties: { petId: 'p1', name: 'Rex', species: 'dog', breed: 'Labrador Retriever', birthDate: born },
+            messageId: `${group}-${i}-adopted`,
+          },
         ],
       }),
-    wake: (i) => post({ batch: [{ type: 'track', userId: `${group}-${i}`, event: 'pet.deceased', properties: { petId: 'p1', name: 'Rex' }, messageId: `${group}-${i}-deceased` }] }),
+    wake: (i) =>
+      post({
+        batch: [
+          { type: 'track', userId: `${group}-${i}`, event: 'pet.deceased', properties: { petId: 'p1', name: 'Rex' }, messageId: `${group}-${i}-deceased` },
+        ],
+      }),
     stillWaiting: async () => (await infra.client.workflow.count(`JourneyName = "pet-lifecycle" AND ExecutionStatus = "Running"`)).count,
   };
 }
@@ -72,7 +83,10 @@ function baselineOps(infra: Infra, group: string): SideOps {
         args: [{ to: benchAddress(group, i), subject: 'Welcome, Rex!', text: 'Welcome to the family.' }],
       });
     },
-    wake: (i) => infra.client.workflow.getHandle(`baseline-${group}-${i}`).signal('wake', { to: benchAddress(group, i), subject: 'We are sorry', text: 'Our condolences.' }),
+    wake: (i) =>
+      infra.client.workflow
+        .getHandle(`baseline-${group}-${i}`)
+        .signal('wake', { to: benchAddress(group, i), subject: 'We are sorry', text: 'Our condolences.' }),
     stillWaiting: async () => (await infra.client.workflow.count(`WorkflowType = "baselineIdle" AND ExecutionStatus = "Running"`)).count,
   };
 }
@@ -89,18 +103,22 @@ async function side(infra: Infra, name: 'engine' | 'baseline', size: IdleSize): 
   const t0 = performance.now();
   const entering = closedLoop(n, size.concurrency, ops.enter);
   let quarter = 1;
-  const entered = await waitUntil(() => {
-    const got = infra.sink.count(group, 1);
-    if (quarter <= 4 && got >= (n * quarter) / 4) {
-      const m = ops.worker.memory();
-      while (quarter <= 4 && got >= (n * quarter) / 4) {
-        rssByEntered.push({ entered: got, rssMB: m ? round(m.rss / MB) : null });
-        quarter += 1;
+  const entered = await waitUntil(
+    () => {
+      const got = infra.sink.count(group, 1);
+      if (quarter <= 4 && got >= (n * quarter) / 4) {
+        const m = ops.worker.memory();
+        while (quarter <= 4 && got >= (n * quarter) / 4) {
+          rssByEntered.push({ entered: got, rssMB: m ? round(m.rss / MB) : null });
+          quarter += 1;
+        }
+        if (got < n) progress(`idle: ${name} ${got}/${n} entered, worker RSS ${m ? round(m.rss / MB) : '?'} MB`);
       }
-      if (got < n) progress(`idle: ${name} ${got}/${n} entered, worker RSS ${m ? round(m.rss / MB) : '?'} MB`);
-    }
-    return got >= n;
-  }, timeout, 100);
+      return got >= n;
+    },
+    timeout,
+    100,
+  );
   const enterLoad = await entering;
   const enterMs = round(performance.now() - t0, 0);
   if (!entered) progress(`idle: ${name}: only ${infra.sink.count(group, 1)} of ${n} entered within ${size.timeoutSec} s`);
@@ -109,7 +127,9 @@ async function side(infra: Infra, name: 'engine' | 'baseline', size: IdleSize): 
   await sleep(size.settleSec * 1000);
   const rest = ops.worker.memory();
   const dbAtRest = infra.dbBytes();
-  progress(`idle: ${name} at rest: worker RSS ${rest ? round(rest.rss / MB) : '?'} MB (peak ${rest ? round(rest.peak / MB) : '?'} MB), database ${round(dbAtRest / MB)} MB`);
+  progress(
+    `idle: ${name} at rest: worker RSS ${rest ? round(rest.rss / MB) : '?'} MB (peak ${rest ? round(rest.peak / MB) : '?'} MB), database ${round(dbAtRest / MB)} MB`,
+  );
 
   progress(`idle: ${name}, waking all ${n}`);
   const t1 = performance.now();
@@ -117,7 +137,9 @@ async function side(infra: Infra, name: 'engine' | 'baseline', size: IdleSize): 
   const woke = await waitUntil(async () => infra.sink.count(group, 2) >= wakeLoad.ok && (await ops.stillWaiting()) === 0, timeout, 250);
   const wakeMs = round(performance.now() - t1, 0);
   const after = ops.worker.memory();
-  progress(`idle: ${name}: ${woke ? 'drained' : 'NOT drained'} in ${round(wakeMs / 1000)} s (${round(n / (wakeMs / 1000))}/s), worker RSS ${after ? round(after.rss / MB) : '?'} MB`);
+  progress(
+    `idle: ${name}: ${woke ? 'drained' : 'NOT drained'} in ${round(wakeMs / 1000)} s (${round(n / (wakeMs / 1000))}/s), worker RSS ${after ? round(after.rss / MB) : '?'} MB`,
+  );
 
   return {
     customers: n,
@@ -145,7 +167,8 @@ export async function runIdle(infra: Infra, size: IdleSize): Promise<IdleResult>
   return {
     customers: size.customers,
     concurrency: size.concurrency,
-    engineJourney: 'pet-lifecycle: welcome mail, then waits for pet.updated or its next milestone (~10 months); wake: pet.deceased (run exits, pet-condolence mails)',
+    engineJourney:
+      'pet-lifecycle: welcome mail, then waits for pet.updated or its next milestone (~10 months); wake: pet.deceased (run exits, pet-condolence mails)',
     baselineWorkflow: 'baselineIdle: one mail, then condition(wake, 30 days); wake: signal → one mail',
     engine,
     baseline,

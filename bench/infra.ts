@@ -57,7 +57,11 @@ export async function stopEverything(): Promise<void> {
 export async function spawnTs(name: string, script: string, env: Record<string, string>, ready: RegExp, timeoutMs = 180_000): Promise<ChildProc> {
   const base: Record<string, string | undefined> = { ...process.env };
   for (const key of Object.keys(ConfigSchema.shape)) delete base[key];
-  const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(root, script)], { cwd: root, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(root, script)], {
+    cwd: root,
+    env: { ...base, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.add(proc);
   proc.once('exit', () => running.delete(proc));
   let out = '';
@@ -130,15 +134,20 @@ export function engineEnv(address: string, taskQueue: string, payloadKeys: strin
 
 async function startApi(name: string, env: Record<string, string>): Promise<{ url: string; proc: ChildProc }> {
   const port = await freePort();
-  const proc = await spawnTs(name, 'api/main.ts', {
-    ...env,
-    API_HOST: '127.0.0.1',
-    API_PORT: String(port),
-    API_WRITE_KEYS: WRITE_KEY,
-    // Far above anything the bench offers: the limiter must not throttle the measurement.
-    API_RATE_LIMIT: '1000000',
-    API_RATE_BURST: '1000000',
-  }, /ingest API on http/);
+  const proc = await spawnTs(
+    name,
+    'api/main.ts',
+    {
+      ...env,
+      API_HOST: '127.0.0.1',
+      API_PORT: String(port),
+      API_WRITE_KEYS: WRITE_KEY,
+      // Far above anything the bench offers: the limiter must not throttle the measurement.
+      API_RATE_LIMIT: '1000000',
+      API_RATE_BURST: '1000000',
+    },
+    /ingest API on http/,
+  );
   return { url: `http://127.0.0.1:${port}`, proc };
 }
 
@@ -165,7 +174,14 @@ export async function startInfra({ keep = false, workerEnv = {}, pragmas = [] }:
   stopCurrent = stopAll;
   try {
     progress('starting the Temporal dev server (SQLite) and the SMTP sink');
-    const [temporal, sink] = await Promise.all([startTemporalProcess(dbFile, 120_000, pragmas.flatMap((p) => ['--sqlite-pragma', p])), startBenchSink()]);
+    const [temporal, sink] = await Promise.all([
+      startTemporalProcess(
+        dbFile,
+        120_000,
+        pragmas.flatMap((p) => ['--sqlite-pragma', p]),
+      ),
+      startBenchSink(),
+    ]);
     stops.push(() => temporal.stop());
     stops.push(() => sink.close());
     const connection = await Connection.connect({ address: temporal.address });
@@ -178,7 +194,12 @@ export async function startInfra({ keep = false, workerEnv = {}, pragmas = [] }:
     // allSettled: a process that started is stopped even when another one failed to.
     const results = await Promise.allSettled([
       spawnTs('engine worker', 'worker/main.ts', { ...env(ENGINE_QUEUE), ...workerEnv }, /worker polling/),
-      spawnTs('baseline worker', 'bench/baseline/worker.ts', { BENCH_TEMPORAL_ADDRESS: temporal.address, BENCH_TASK_QUEUE: BASELINE_QUEUE, BENCH_SMTP_PORT: String(sink.port) }, /baseline worker polling/),
+      spawnTs(
+        'baseline worker',
+        'bench/baseline/worker.ts',
+        { BENCH_TEMPORAL_ADDRESS: temporal.address, BENCH_TASK_QUEUE: BASELINE_QUEUE, BENCH_SMTP_PORT: String(sink.port) },
+        /baseline worker polling/,
+      ),
       startApi('ingest API', env(ENGINE_QUEUE)),
       startApi('ingest API (ingest workload)', env(ENGINE_INGEST_QUEUE)),
     ] as const);
@@ -189,7 +210,12 @@ export async function startInfra({ keep = false, workerEnv = {}, pragmas = [] }:
     }
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
-    const [engineWorker, baselineWorker, api, ingestApi] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [ChildProc, ChildProc, Infra['api'], Infra['api']];
+    const [engineWorker, baselineWorker, api, ingestApi] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+      ChildProc,
+      ChildProc,
+      Infra['api'],
+      Infra['api'],
+    ];
     return {
       dir,
       temporal,

@@ -81,7 +81,11 @@ function combine(rounds: IngestSide[]): IngestSide {
     durationMs: round(durationMs, 0),
     perSecond: round(events / (durationMs / 1000)),
     // Percentiles of separate rounds do not add up: the mean of the medians, the worst p99 and max.
-    latencyMs: { p50: round(rounds.reduce((n, r) => n + (r.latencyMs.p50 ?? NaN), 0) / rounds.length), p99: worst('p99', Math.max), max: worst('max', Math.max) },
+    latencyMs: {
+      p50: round(rounds.reduce((n, r) => n + (r.latencyMs.p50 ?? NaN), 0) / rounds.length),
+      p99: worst('p99', Math.max),
+      max: worst('max', Math.max),
+    },
     ...(firstError ? { firstError } : {}),
   };
 }
@@ -101,7 +105,9 @@ export async function runIngest(infra: Infra, size: IngestSize): Promise<IngestR
     engineRounds.push(e);
     apiMemory = infra.ingestApi.proc.memory();
     progress(`ingest: engine ${e.perSecond}/s, p50 ${e.latencyMs.p50} ms, p99 ${e.latencyMs.p99} ms, ${e.errors} errors`);
-    progress(`ingest: round ${r + 1}/${ROUNDS}, baseline: ${perRound} signal-with-start calls over ${size.customers} workflow IDs, concurrency ${size.concurrency}`);
+    progress(
+      `ingest: round ${r + 1}/${ROUNDS}, baseline: ${perRound} signal-with-start calls over ${size.customers} workflow IDs, concurrency ${size.concurrency}`,
+    );
     const b = await baselineSide(infra, `ing/${r}`, size, perRound);
     baselineRounds.push(b);
     progress(`ingest: baseline ${b.perSecond}/s, p50 ${b.latencyMs.p50} ms, p99 ${b.latencyMs.p99} ms, ${b.errors} errors`);

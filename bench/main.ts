@@ -90,14 +90,18 @@ function parseArgs(argv: string[]): Args {
       const m = /^(ingest|e2e|idle)\.(\w+)=(\d+(\.\d+)?)$/.exec(argv[++i] ?? '');
       if (!m) throw new Error('--set takes <workload>.<size>=<number>, e.g. idle.customers=300 (see SIZES in bench/main.ts)');
       args.set.push([`${m[1]}.${m[2]}`, Number(m[3])]);
-    }
-    else if (a === '--only') {
-      const list = (argv[++i] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    } else if (a === '--only') {
+      const list = (argv[++i] ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const bad = list.filter((w) => !(WORKLOADS as readonly string[]).includes(w));
       if (bad.length || !list.length) throw new Error(`--only takes a comma-separated list of ${WORKLOADS.join(', ')}`);
       args.only = list as Workload[];
     } else if (a === '--help' || a === '-h') {
-      process.stdout.write('usage: npm run bench -- [--quick] [--json] [--out <file>] [--only ingest,e2e,idle,cost,simulate] [--set idle.customers=300] [--worker-env KEY=VALUE] [--sqlite-pragma P=V] [--keep]\n');
+      process.stdout.write(
+        'usage: npm run bench -- [--quick] [--json] [--out <file>] [--only ingest,e2e,idle,cost,simulate] [--set idle.customers=300] [--worker-env KEY=VALUE] [--sqlite-pragma P=V] [--keep]\n',
+      );
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (see --help)`);
   }
@@ -133,7 +137,10 @@ async function main(): Promise<void> {
   progress(`omnijourney bench, ${args.mode} run: ${args.only.join(', ')}`);
 
   const tools = await import('../toolchain/tools.mjs');
-  const [temporalCli, testServer] = await Promise.all([tools.ensureTemporalCli(), want('cost') || want('simulate') ? tools.ensureTestServer() : Promise.resolve(tools.testServerPath())]);
+  const [temporalCli, testServer] = await Promise.all([
+    tools.ensureTemporalCli(),
+    want('cost') || want('simulate') ? tools.ensureTestServer() : Promise.resolve(tools.testServerPath()),
+  ]);
   const pkg = (await import('../package.json')) as { omnijourney: { temporalCli: string; testServer: string } };
 
   let infra: Infra | undefined;
@@ -170,7 +177,9 @@ async function main(): Promise<void> {
   try {
     infra = await startInfra({ keep: args.keep, workerEnv: args.workerEnv, pragmas: args.pragmas });
     const mbOf = (p: { memory(): { rss: number } | undefined }) => `${round((p.memory()?.rss ?? NaN) / 2 ** 20)} MB`;
-    progress(`ready: dev server ${infra.temporal.address}, SMTP sink :${infra.sink.port}, API ${infra.api.url}; RSS: engine worker ${mbOf(infra.engineWorker)}, baseline worker ${mbOf(infra.baselineWorker)}, API ${mbOf(infra.api.proc)}`);
+    progress(
+      `ready: dev server ${infra.temporal.address}, SMTP sink :${infra.sink.port}, API ${infra.api.url}; RSS: engine worker ${mbOf(infra.engineWorker)}, baseline worker ${mbOf(infra.baselineWorker)}, API ${mbOf(infra.api.proc)}`,
+    );
     if (want('ingest')) doc.ingest = await runIngest(infra, sizes.ingest);
     if (want('e2e')) doc.e2e = await runE2e(infra, sizes.e2e);
     if (want('idle')) doc.idle = await runIdle(infra, sizes.idle);
@@ -199,7 +208,13 @@ async function main(): Promise<void> {
     loadAverageAtEnd: os.loadavg().map((v) => round(v, 2)),
     gitCommit: gitCommit(),
     payloadEncryption: 'on for the engine (AES-256-GCM payload codec, privacy/codec.ts, as users run it); off for the baselines',
-    engineWorker: `worker/main.ts as users run it (workflow cache ${args.workerEnv.WORKER_MAX_CACHED_WORKFLOWS ?? `${DEFAULT_MAX_CACHED_WORKFLOWS}, the default`})${Object.keys(args.workerEnv).length ? `, with ${Object.entries(args.workerEnv).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}`,
+    engineWorker: `worker/main.ts as users run it (workflow cache ${args.workerEnv.WORKER_MAX_CACHED_WORKFLOWS ?? `${DEFAULT_MAX_CACHED_WORKFLOWS}, the default`})${
+      Object.keys(args.workerEnv).length
+        ? `, with ${Object.entries(args.workerEnv)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}`
+        : ''
+    }`,
     devServer: `temporal server start-dev, SQLite file${args.pragmas.length ? `, --sqlite-pragma ${args.pragmas.join(' --sqlite-pragma ')}` : ' (default pragmas, as npm start runs it)'}`,
   };
   // What is printed is what is checked: the document as JSON, parsed back through its schema.

@@ -191,31 +191,92 @@ export function formatTable(doc: BenchDocument): string {
   const rows: string[][] = [['workload', 'measure', 'engine', 'baseline', 'ratio', 'target met']];
   const { ingest, e2e, idle, cost, simulate } = doc;
   if (ingest) {
-    rows.push(['ingest', `accepted events/s (${ingest.events} events, ${ingest.concurrency} conc.)`, f(ingest.engine.perSecond), f(ingest.baseline.perSecond), f(ingest.ratio), `${ok(ingest.meetsTarget)} (≥ ${ingest.target})`]);
-    rows.push(['', 'latency p50 / p99', `${f(ingest.engine.latencyMs.p50)} / ${f(ingest.engine.latencyMs.p99)} ms`, `${f(ingest.baseline.latencyMs.p50)} / ${f(ingest.baseline.latencyMs.p99)} ms`, '', '']);
+    rows.push([
+      'ingest',
+      `accepted events/s (${ingest.events} events, ${ingest.concurrency} conc.)`,
+      f(ingest.engine.perSecond),
+      f(ingest.baseline.perSecond),
+      f(ingest.ratio),
+      `${ok(ingest.meetsTarget)} (≥ ${ingest.target})`,
+    ]);
+    rows.push([
+      '',
+      'latency p50 / p99',
+      `${f(ingest.engine.latencyMs.p50)} / ${f(ingest.engine.latencyMs.p99)} ms`,
+      `${f(ingest.baseline.latencyMs.p50)} / ${f(ingest.baseline.latencyMs.p99)} ms`,
+      '',
+      '',
+    ]);
   }
   if (e2e) {
     const atLeast = (s: E2eSide) => `${s.maxRateIsLowerBound ? '≥ ' : ''}${f(s.maxRate)}`;
-    rows.push(['e2e', `highest rate held ${e2e.windowSec} s (msg/s)`, atLeast(e2e.engine), atLeast(e2e.baseline), f(e2e.throughputRatio), `${ok(e2e.meetsTargets.throughput)} (≥ ${e2e.targets.throughputRatio})`]);
-    const l = (s: E2eSide) => `${f(s.latency.acceptedToReceivedMs.p50)} / ${f(s.latency.acceptedToReceivedMs.p95)} / ${f(s.latency.acceptedToReceivedMs.p99)} ms`;
-    rows.push(['', `accepted→received p50/p95/p99 at ${e2e.latencyRate}/s`, l(e2e.engine), l(e2e.baseline), '', `${ok(e2e.meetsTargets.p99)} (p99 ≤ ${e2e.targets.p99Ms} ms)`]);
+    rows.push([
+      'e2e',
+      `highest rate held ${e2e.windowSec} s (msg/s)`,
+      atLeast(e2e.engine),
+      atLeast(e2e.baseline),
+      f(e2e.throughputRatio),
+      `${ok(e2e.meetsTargets.throughput)} (≥ ${e2e.targets.throughputRatio})`,
+    ]);
+    const l = (s: E2eSide) =>
+      `${f(s.latency.acceptedToReceivedMs.p50)} / ${f(s.latency.acceptedToReceivedMs.p95)} / ${f(s.latency.acceptedToReceivedMs.p99)} ms`;
+    rows.push([
+      '',
+      `accepted→received p50/p95/p99 at ${e2e.latencyRate}/s`,
+      l(e2e.engine),
+      l(e2e.baseline),
+      '',
+      `${ok(e2e.meetsTargets.p99)} (p99 ≤ ${e2e.targets.p99Ms} ms)`,
+    ]);
   }
   if (idle) {
     rows.push(['idle', `enter ${idle.customers} customers (s)`, f(idle.engine.enterMs / 1000), f(idle.baseline.enterMs / 1000), f(idle.ratios.enterTime), '']);
-    rows.push(['', 'worker RSS at rest (peak) MB', `${f(idle.engine.workerRssMB)} (${f(idle.engine.workerPeakRssMB)})`, `${f(idle.baseline.workerRssMB)} (${f(idle.baseline.workerPeakRssMB)})`, f(idle.ratios.workerRss), `${ok(idle.meetsTarget)} (≤ ${idle.target.workerRssMB} MB)`]);
-    rows.push(['', 'RSS by customers entered (MB)', idle.engine.rssByEntered.map((r) => f(r.rssMB)).join(' → '), idle.baseline.rssByEntered.map((r) => f(r.rssMB)).join(' → '), '', '']);
+    rows.push([
+      '',
+      'worker RSS at rest (peak) MB',
+      `${f(idle.engine.workerRssMB)} (${f(idle.engine.workerPeakRssMB)})`,
+      `${f(idle.baseline.workerRssMB)} (${f(idle.baseline.workerPeakRssMB)})`,
+      f(idle.ratios.workerRss),
+      `${ok(idle.meetsTarget)} (≤ ${idle.target.workerRssMB} MB)`,
+    ]);
+    rows.push([
+      '',
+      'RSS by customers entered (MB)',
+      idle.engine.rssByEntered.map((r) => f(r.rssMB)).join(' → '),
+      idle.baseline.rssByEntered.map((r) => f(r.rssMB)).join(' → '),
+      '',
+      '',
+    ]);
     rows.push(['', 'database growth (MB)', f(idle.engine.dbGrowthMB), f(idle.baseline.dbGrowthMB), f(idle.ratios.dbGrowth), '']);
     rows.push(['', 'wake all, drain (s)', f(idle.engine.wakeMs / 1000), f(idle.baseline.wakeMs / 1000), f(idle.ratios.wakeTime), '']);
   }
   if (cost) {
     for (const c of cost.journeys) {
-      rows.push(['cost', `${c.name}: events / actions per message`, `${f(c.perMessage.historyEvents)} / ${f(c.perMessage.actions)}`, `${f(cost.baseline.perMessage.historyEvents)} / ${f(cost.baseline.perMessage.actions)}`, f(cost.actionsPerMessageRatio[c.name.split(' ')[0]]), '']);
+      rows.push([
+        'cost',
+        `${c.name}: events / actions per message`,
+        `${f(c.perMessage.historyEvents)} / ${f(c.perMessage.actions)}`,
+        `${f(cost.baseline.perMessage.historyEvents)} / ${f(cost.baseline.perMessage.actions)}`,
+        f(cost.actionsPerMessageRatio[c.name.split(' ')[0]]),
+        '',
+      ]);
     }
   }
   if (simulate) {
-    rows.push(['simulate', `${simulate.scenario.split('/').pop()} (${simulate.simulatedDays} days) wall s`, f(simulate.engine.wallMs / 1000), f(simulate.baseline.wallMs / 1000), f(simulate.ratio), '']);
+    rows.push([
+      'simulate',
+      `${simulate.scenario.split('/').pop()} (${simulate.simulatedDays} days) wall s`,
+      f(simulate.engine.wallMs / 1000),
+      f(simulate.baseline.wallMs / 1000),
+      f(simulate.ratio),
+      '',
+    ]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }

@@ -41,7 +41,12 @@ async function baselineRun(testServerPath: string, bundle: WorkflowBundleWithSou
   try {
     await lockClock(env);
     const taskQueue = 'bench-simulate-baseline';
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: createBaselineActivities({ host: '127.0.0.1', port: 1 }) });
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: bundle,
+      activities: createBaselineActivities({ host: '127.0.0.1', port: 1 }),
+    });
     // A plain client: the test environment's own client unlocks time skipping while it waits for a result.
     const client = new Client({ connection: env.connection });
     return await worker.runUntil(async () => {
@@ -57,7 +62,12 @@ async function baselineRun(testServerPath: string, bundle: WorkflowBundleWithSou
   }
 }
 
-export async function runSimulate(testServerPath: string, bundle: WorkflowBundleWithSourceMap, bundleMs: number, baselineBundle: WorkflowBundleWithSourceMap): Promise<SimulateResult> {
+export async function runSimulate(
+  testServerPath: string,
+  bundle: WorkflowBundleWithSourceMap,
+  bundleMs: number,
+  baselineBundle: WorkflowBundleWithSourceMap,
+): Promise<SimulateResult> {
   const scenario = Scenario.parse(JSON.parse(readFileSync(join(root, SIMULATE_SCENARIO), 'utf8')));
   const start = new Date(scenario.start);
   const until = resolveAt(scenario.until, start);

@@ -79,9 +79,17 @@ export function buildProgram(): Command {
     .argument('<event>', 'event name, e.g. user.signed_up')
     .option('-p, --properties <json>', 'event properties as a JSON object')
     .option('--message-id <id>', 'idempotency key (a retry with the same id is counted once)')
-    .option('--timezone <tz>', 'the customer\'s IANA timezone')
+    .option('--timezone <tz>', "the customer's IANA timezone")
     .action(async (customerId: string, name: string, o: { properties?: string; messageId?: string; timezone?: string }) => {
-      await deliver({ type: 'track', customerId, name, properties: parseJson('--properties', o.properties), traits: {}, messageId: o.messageId, context: { timezone: o.timezone } });
+      await deliver({
+        type: 'track',
+        customerId,
+        name,
+        properties: parseJson('--properties', o.properties),
+        traits: {},
+        messageId: o.messageId,
+        context: { timezone: o.timezone },
+      });
     });
 
   program
@@ -91,12 +99,20 @@ export function buildProgram(): Command {
     .requiredOption('-t, --traits <json>', 'traits as a JSON object')
     .option('--message-id <id>', 'idempotency key')
     .action(async (customerId: string, o: { traits: string; messageId?: string }) => {
-      await deliver({ type: 'identify', customerId, name: 'identify', properties: {}, traits: parseJson('--traits', o.traits), messageId: o.messageId, context: {} });
+      await deliver({
+        type: 'identify',
+        customerId,
+        name: 'identify',
+        properties: {},
+        traits: parseJson('--traits', o.traits),
+        messageId: o.messageId,
+        context: {},
+      });
     });
 
   program
     .command('profile')
-    .description('print a customer\'s profile, consent, journeys and delivery ledger as JSON')
+    .description("print a customer's profile, consent, journeys and delivery ledger as JSON")
     .argument('<customerId>')
     .action(async (customerId: string) => {
       const client = await connectClient(cliConfig(), 10_000);
@@ -121,7 +137,7 @@ export function buildProgram(): Command {
 
   program
     .command('erase')
-    .description('end all of a customer\'s workflows and delete them (histories and visibility records): their personal data goes')
+    .description("end all of a customer's workflows and delete them (histories and visibility records): their personal data goes")
     .argument('<customerId>')
     .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)')
     .addHelpText('after', '\nA later event for the same customer ID starts a fresh, empty customer. Stop sending events for the customer first.')
@@ -139,7 +155,8 @@ export function buildProgram(): Command {
         if (answer.trim() !== id) throw new UsageError('not confirmed; nothing was erased');
       }
       const result = await eraseCustomer(client, id, {
-        onExecution: (e) => console.log(`  ${e.terminated ? 'terminated and deleted' : 'deleted'}  ${e.workflowId} (run ${e.runId}, was ${e.status.toLowerCase()})`),
+        onExecution: (e) =>
+          console.log(`  ${e.terminated ? 'terminated and deleted' : 'deleted'}  ${e.workflowId} (run ${e.runId}, was ${e.status.toLowerCase()})`),
       });
       console.log(
         `erased customer "${id}": terminated ${result.terminated} running workflow(s), deleted ${result.deleted} execution(s) with their histories and visibility records.` +
@@ -166,8 +183,11 @@ export function buildProgram(): Command {
       for (const j of journeys) {
         const steps = counts?.get(j.name);
         const total = steps ? [...steps.values()].reduce((a, b) => a + b, 0) : 0;
-        console.log(`${j.name.padEnd(20)} v${j.version}  trigger ${j.trigger.event}${counts ? `  running ${total}` : ''}${j.description ? `  — ${j.description}` : ''}`);
-        for (const [step, n] of [...(steps ?? new Map<string, number>()).entries()].sort((a, b) => b[1] - a[1])) console.log(`    ${String(n).padStart(6)}  ${step}`);
+        console.log(
+          `${j.name.padEnd(20)} v${j.version}  trigger ${j.trigger.event}${counts ? `  running ${total}` : ''}${j.description ? `  — ${j.description}` : ''}`,
+        );
+        for (const [step, n] of [...(steps ?? new Map<string, number>()).entries()].sort((a, b) => b[1] - a[1]))
+          console.log(`    ${String(n).padStart(6)}  ${step}`);
       }
       if (note) console.log(note);
     });
@@ -184,9 +204,11 @@ export function buildProgram(): Command {
       const config = cliConfig();
       const links = preferenceLinks(config.publicUrl, config.channels.preferencesSecret, 'preview');
       const vars = { customer: { id: 'preview' }, traits: {}, data: {}, links, ...parseJson('--data', o.data) };
-      const m = await createRenderer().render(template, channel.data, vars).catch((err: Error) => {
-        throw new UsageError(err.message);
-      });
+      const m = await createRenderer()
+        .render(template, channel.data, vars)
+        .catch((err: Error) => {
+          throw new UsageError(err.message);
+        });
       if (m.subject) console.log(`Subject: ${m.subject}`);
       if (m.preheader) console.log(`Preheader: ${m.preheader}`);
       console.log(`\n${m.text}`);

@@ -44,7 +44,14 @@ const quoted = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g,
 export const customerQuery = (customerId: string): string => `CustomerId = ${quoted(customerId)}`;
 
 function toExecution(w: Pick<WorkflowExecutionInfo, 'workflowId' | 'runId' | 'type' | 'status' | 'startTime' | 'closeTime'>): CustomerExecution {
-  return { workflowId: w.workflowId, runId: w.runId, type: w.type, status: w.status.name, startTime: w.startTime?.toISOString(), closeTime: w.closeTime?.toISOString() };
+  return {
+    workflowId: w.workflowId,
+    runId: w.runId,
+    type: w.type,
+    status: w.status.name,
+    startTime: w.startTime?.toISOString(),
+    closeTime: w.closeTime?.toISOString(),
+  };
 }
 
 /** Every execution (each run) carrying `CustomerId = <id>`, plus the customer workflow itself if visibility lags. */

@@ -6,14 +6,15 @@ import type { EngineConfig } from '../domain/engineConfig';
 import { DEFAULT_ENGINE_CONFIG } from '../domain/engineConfig';
 import { parsePayloadKeys, type PayloadKey } from '../privacy/codec';
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const port = z.coerce.number().int().min(1).max(65535);
-const onOff = z
-  .enum(['on', 'off', 'true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'on' || v === 'true' || v === '1' || v === 'yes');
-const commaList = z.string().transform((v) => v.split(',').map((k) => k.trim()).filter(Boolean));
+const onOff = z.enum(['on', 'off', 'true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'on' || v === 'true' || v === '1' || v === 'yes');
+const commaList = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean),
+);
 const isOrigin = (o: string): boolean => {
   try {
     const u = new URL(o);
@@ -59,7 +60,12 @@ export const ConfigSchema = z.object({
   /** Comma-separated write keys the ingest API accepts; the development key when unset. */
   API_WRITE_KEYS: z
     .string()
-    .transform((v) => v.split(',').map((k) => k.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().min(16, 'each write key needs at least 16 characters')).min(1, 'expected at least one write key'))
     .optional(),
   /** Events per second per write key (token bucket); API_RATE_BURST is the bucket size. */
@@ -78,12 +84,19 @@ export const ConfigSchema = z.object({
   /** Unset: the local API, http://127.0.0.1:$API_PORT. */
   PUBLIC_URL: httpUrl.optional(),
   PREFERENCES_SECRET: z.string().min(16, 'use at least 16 random characters').default(DEV_PREFERENCES_SECRET),
-  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'expected "AC" followed by 32 hex digits').default(DEV_TWILIO_ACCOUNT_SID),
+  TWILIO_ACCOUNT_SID: z
+    .string()
+    .regex(/^AC[0-9a-fA-F]{32}$/, 'expected "AC" followed by 32 hex digits')
+    .default(DEV_TWILIO_ACCOUNT_SID),
   TWILIO_AUTH_TOKEN: z.string().min(1).default(DEV_TWILIO_AUTH_TOKEN),
   TWILIO_FROM: z.string().regex(E164, 'expected an E.164 number such as +14155550100').default('+15005550006'),
   /** Unset: the local Prism mock on PRISM_PORT. `twilio` (or empty): the real api.twilio.com. */
   TWILIO_API_BASE_URL: z
-    .union([z.literal('twilio'), z.literal(''), z.url({ protocol: /^https?$/, error: 'expected a URL such as http://127.0.0.1:4010, or "twilio" for the real API' })])
+    .union([
+      z.literal('twilio'),
+      z.literal(''),
+      z.url({ protocol: /^https?$/, error: 'expected a URL such as http://127.0.0.1:4010, or "twilio" for the real API' }),
+    ])
     .optional(),
   PRISM_PORT: port.default(4010),
   WEBHOOK_URL: httpUrl.optional(),
@@ -120,7 +133,11 @@ export const ConfigSchema = z.object({
     .optional(),
   /** Browser origins (the Temporal UI) allowed to call /codec/*; default: the local dev server's UI. */
   CODEC_CORS_ORIGINS: commaList
-    .pipe(z.array(z.string().refine(isOrigin, 'expected origins such as http://localhost:8233 (scheme, host, port; no path)')).min(1, 'expected at least one origin'))
+    .pipe(
+      z
+        .array(z.string().refine(isOrigin, 'expected origins such as http://localhost:8233 (scheme, host, port; no path)'))
+        .min(1, 'expected at least one origin'),
+    )
     .optional(),
   QUIET_HOURS: z
     .string()
@@ -223,8 +240,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const lines = issues.map((i) => `  ${i.path.join('.')}: ${i.message} ${shown(String(i.path[0]))}`);
   const invalid = new Set(issues.map((i) => String(i.path[0])));
   const mode = productionMode(env);
-  if (mode.conflict) lines.push(`  OMNIJOURNEY_ENV: "development" contradicts ${mode.conflict}; remove OMNIJOURNEY_ENV to run in production mode, or unset NODE_ENV to run in development`);
-  lines.push(...secretProblems(env, options.role, mode.source).filter((p) => !invalid.has(p.name)).map((p) => `  ${p.name}: ${p.message}`));
+  if (mode.conflict)
+    lines.push(
+      `  OMNIJOURNEY_ENV: "development" contradicts ${mode.conflict}; remove OMNIJOURNEY_ENV to run in production mode, or unset NODE_ENV to run in development`,
+    );
+  lines.push(
+    ...secretProblems(env, options.role, mode.source)
+      .filter((p) => !invalid.has(p.name))
+      .map((p) => `  ${p.name}: ${p.message}`),
+  );
   if (lines.length || !parsed.success) {
     const header = mode.source ? `invalid configuration for production mode (${mode.source}):` : 'invalid configuration:';
     throw new ConfigError(`${header}\n${lines.join('\n')}\nFix these environment variables (see README "Configuration").`);
@@ -253,7 +277,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       rateLimit: { perSecond: e.API_RATE_LIMIT, burst: e.API_RATE_BURST ?? Math.max(Math.ceil(e.API_RATE_LIMIT), 100) },
       temporalTimeoutMs: e.API_TEMPORAL_TIMEOUT_MS,
     },
-    smtp: { host: e.SMTP_HOST, port: e.SMTP_PORT, secure: e.SMTP_SECURE, user: e.SMTP_USER, pass: e.SMTP_PASS, from: e.EMAIL_FROM, inboxPort: e.MAILDEV_WEB_PORT },
+    smtp: {
+      host: e.SMTP_HOST,
+      port: e.SMTP_PORT,
+      secure: e.SMTP_SECURE,
+      user: e.SMTP_USER,
+      pass: e.SMTP_PASS,
+      from: e.EMAIL_FROM,
+      inboxPort: e.MAILDEV_WEB_PORT,
+    },
     engine: {
       ...DEFAULT_ENGINE_CONFIG,
       policy: {
@@ -261,7 +293,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           perDay: e.CAP_PER_DAY,
           perWeek: e.CAP_PER_WEEK,
           channels: {
-            ...(e.CAP_EMAIL_PER_DAY !== undefined || e.CAP_EMAIL_PER_WEEK !== undefined ? { email: { perDay: e.CAP_EMAIL_PER_DAY, perWeek: e.CAP_EMAIL_PER_WEEK } } : {}),
+            ...(e.CAP_EMAIL_PER_DAY !== undefined || e.CAP_EMAIL_PER_WEEK !== undefined
+              ? { email: { perDay: e.CAP_EMAIL_PER_DAY, perWeek: e.CAP_EMAIL_PER_WEEK } }
+              : {}),
             ...(e.CAP_SMS_PER_DAY !== undefined || e.CAP_SMS_PER_WEEK !== undefined ? { sms: { perDay: e.CAP_SMS_PER_DAY, perWeek: e.CAP_SMS_PER_WEEK } } : {}),
           },
         },
@@ -290,7 +324,10 @@ loopback.addAddress('::1', 'ipv6');
  *  IPv4-mapped IPv6 forms (::ffff:127.0.0.1). Anything else, `0.0.0.0`, `::` and every other name included, is
  *  reachable from elsewhere: `127.attacker.example` is a DNS name, not a loopback address. */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  const h = host
+    .trim()
+    .replace(/^\[(.*)\]$/, '$1')
+    .toLowerCase();
   const family = isIP(h);
   if (family) return loopback.check(h, family === 6 ? 'ipv6' : 'ipv4');
   return h === 'localhost' || h === 'localhost.';
@@ -406,27 +443,36 @@ const SECRET_RULES: readonly SecretRule[] = [
 /** The secrets `role` needs that are unset or a development default, each with what to set. */
 function secretProblems(env: Env, role: LoadConfigOptions['role'], production: string | undefined): Array<{ name: string; message: string }> {
   const roles: readonly ConfigRole[] | undefined = role === undefined ? undefined : typeof role === 'string' ? [role] : role;
-  const uses = (list: readonly ConfigRole[]) => (roles ? roles.some((r) => list.includes(r)) : (['api', 'worker', 'cli'] as const).every((r) => list.includes(r)));
+  const uses = (list: readonly ConfigRole[]) =>
+    roles ? roles.some((r) => list.includes(r)) : (['api', 'worker', 'cli'] as const).every((r) => list.includes(r));
   const apiHost = env.API_HOST?.trim() || '127.0.0.1';
   const apiHostReason = isLoopbackHost(apiHost) ? undefined : `API_HOST (${apiHost}) is not a loopback address`;
   // An invalid PUBLIC_URL is reported as such; what it would require follows once it parses.
-  const publicUrlReason = env.PUBLIC_URL && /^https?:\/\//i.test(env.PUBLIC_URL) && URL.canParse(env.PUBLIC_URL) && !isLoopbackUrl(env.PUBLIC_URL) ? `PUBLIC_URL (${env.PUBLIC_URL}) is not a loopback address` : undefined;
+  const publicUrlReason =
+    env.PUBLIC_URL && /^https?:\/\//i.test(env.PUBLIC_URL) && URL.canParse(env.PUBLIC_URL) && !isLoopbackUrl(env.PUBLIC_URL)
+      ? `PUBLIC_URL (${env.PUBLIC_URL}) is not a loopback address`
+      : undefined;
   const problems: Array<{ name: string; message: string }> = [];
   for (const rule of SECRET_RULES) {
     if (rule.needed && !rule.needed(env)) continue;
     const state = rule.state(env[rule.name]);
     if (!state) continue;
     let why: string | undefined;
-    if (production && uses(rule.roles)) why = state === 'unset' ? `required in production mode (${production})` : `the development value is refused in production mode (${production})`;
+    if (production && uses(rule.roles))
+      why = state === 'unset' ? `required in production mode (${production})` : `the development value is refused in production mode (${production})`;
     else if (!production && uses(rule.reachable)) {
       const reason = rule.apiHostOnly ? apiHostReason : (apiHostReason ?? publicUrlReason);
-      if (reason) why = `${state === 'unset' ? 'required' : 'the development value is refused'} when ${reason}, since the API can be reached from other machines`;
+      if (reason)
+        why = `${state === 'unset' ? 'required' : 'the development value is refused'} when ${reason}, since the API can be reached from other machines`;
     }
     if (why) problems.push({ name: rule.name, message: `${why}; ${rule.risk}. ${rule.fix}.` });
   }
   // Not a development default, but the same kind of mistake: an unsigned webhook.
   if (env.WEBHOOK_URL && env.WEBHOOK_SECRET === undefined) {
-    problems.push({ name: 'WEBHOOK_SECRET', message: `required when WEBHOOK_URL is set (webhooks are always signed). ${randomSecret}, and check the signatures with it in the receiver (README "Channels").` });
+    problems.push({
+      name: 'WEBHOOK_SECRET',
+      message: `required when WEBHOOK_URL is set (webhooks are always signed). ${randomSecret}, and check the signatures with it in the receiver (README "Channels").`,
+    });
   }
   return problems;
 }

@@ -219,8 +219,7 @@ export function appendLedger(state: CustomerState, entry: LedgerEntry): void {
     const prev = state.ledger[i];
     const holds = [...(prev.holds ?? []), ...(prev.status === 'deferred' ? [{ at: prev.at, reason: prev.reason, until: prev.until }] : [])].slice(-10);
     state.ledger[i] = holds.length ? { ...entry, holds } : entry;
-  }
-  else pushBounded(state.ledger, entry, LIMITS.ledger);
+  } else pushBounded(state.ledger, entry, LIMITS.ledger);
 }
 
 export function recordRejection(state: CustomerState, r: Rejection): void {

@@ -123,10 +123,18 @@ export function decide(state: CustomerState, req: DeliveryRequest, now: Date, co
     if (own) {
       const mine = capUsage(state.ledger, now, chosen.channel);
       if (own.perDay !== undefined && mine.day >= own.perDay) {
-        return { kind: 'suppress', reason: 'frequency-cap', detail: `${mine.day} marketing ${chosen.channel} messages in the last 24 h (${chosen.channel} cap ${own.perDay})` };
+        return {
+          kind: 'suppress',
+          reason: 'frequency-cap',
+          detail: `${mine.day} marketing ${chosen.channel} messages in the last 24 h (${chosen.channel} cap ${own.perDay})`,
+        };
       }
       if (own.perWeek !== undefined && mine.week >= own.perWeek) {
-        return { kind: 'suppress', reason: 'frequency-cap', detail: `${mine.week} marketing ${chosen.channel} messages in the last 7 days (${chosen.channel} cap ${own.perWeek})` };
+        return {
+          kind: 'suppress',
+          reason: 'frequency-cap',
+          detail: `${mine.week} marketing ${chosen.channel} messages in the last 7 days (${chosen.channel} cap ${own.perWeek})`,
+        };
       }
     }
   }

@@ -21,7 +21,11 @@ export interface EventuallyOptions {
 export type Answer<T> = T | undefined | null | false;
 
 /** Polls `check` until it returns something other than undefined, null or false, and returns that. */
-export async function eventually<T>(what: string, check: () => Answer<T> | Promise<Answer<T>>, options: EventuallyOptions & { optional: true }): Promise<T | undefined>;
+export async function eventually<T>(
+  what: string,
+  check: () => Answer<T> | Promise<Answer<T>>,
+  options: EventuallyOptions & { optional: true },
+): Promise<T | undefined>;
 export async function eventually<T>(what: string, check: () => Answer<T> | Promise<Answer<T>>, options: EventuallyOptions): Promise<T>;
 export async function eventually<T>(what: string, check: () => Answer<T> | Promise<Answer<T>>, options: EventuallyOptions): Promise<T | undefined> {
   const { timeoutMs, intervalMs = 100, detail, retryErrors = false, optional = false } = options;

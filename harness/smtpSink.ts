@@ -86,7 +86,10 @@ export async function startSmtpSink(port = 0, options: SmtpSinkOptions = {}): Pr
         }
         return false;
       };
-      const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got ${mails.length} mail(s): ${mails.map((m) => m.subject).join(' | ')}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got ${mails.length} mail(s): ${mails.map((m) => m.subject).join(' | ')}`)),
+        timeoutMs,
+      );
       const loop = (): void => {
         if (!check()) waiters.push(loop);
       };

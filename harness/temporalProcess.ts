@@ -41,7 +41,8 @@ export async function startTemporalProcess(dbFile: string, timeoutMs = 60_000, e
       `temporal server on ${address} to serve the default namespace`,
       async () => {
         // Exited: no point waiting (and its output says why).
-        if (proc && (proc.exitCode !== null || proc.signalCode !== null)) throw new Error(`temporal server exited (${proc.exitCode ?? proc.signalCode}):\n${output}`);
+        if (proc && (proc.exitCode !== null || proc.signalCode !== null))
+          throw new Error(`temporal server exited (${proc.exitCode ?? proc.signalCode}):\n${output}`);
         try {
           const c = await Connection.connect({ address, connectTimeout: 2000 });
           try {
@@ -65,7 +66,21 @@ export async function startTemporalProcess(dbFile: string, timeoutMs = 60_000, e
       output = '';
       proc = spawn(
         toolPaths().temporalCli,
-        ['server', 'start-dev', '--db-filename', dbFile, '--ip', '127.0.0.1', '--port', String(port), '--headless', '--log-level', 'error', ...devServerSearchAttributeArgs(), ...extraArgs],
+        [
+          'server',
+          'start-dev',
+          '--db-filename',
+          dbFile,
+          '--ip',
+          '127.0.0.1',
+          '--port',
+          String(port),
+          '--headless',
+          '--log-level',
+          'error',
+          ...devServerSearchAttributeArgs(),
+          ...extraArgs,
+        ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       const keep = (c: Buffer) => void (output = (output + c.toString()).slice(-4000));

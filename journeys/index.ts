@@ -10,7 +10,17 @@ import travelPreTrip from './travelPreTrip';
 import warranty from './warranty';
 import welcome from './welcome';
 
-export const journeys: AnyJourney[] = [welcome, abandonedCart, petLifecycle, petCondolence, giftOrSelf, replenishment, warranty, travelIntent, travelPreTrip] as unknown as AnyJourney[];
+export const journeys: AnyJourney[] = [
+  welcome,
+  abandonedCart,
+  petLifecycle,
+  petCondolence,
+  giftOrSelf,
+  replenishment,
+  warranty,
+  travelIntent,
+  travelPreTrip,
+] as unknown as AnyJourney[];
 
 export function getJourney(name: string): AnyJourney | undefined {
   return journeys.find((j) => j.name === name);

@@ -27,8 +27,7 @@ export const SEND_DELAY = '2 hours';
 export const REST_AFTER_INSPIRATION = '90 days';
 
 /** One spelling per destination ("Lisbon", " lisbon " → "lisbon"): the run key and what events match on. */
-export const destinationKey = (destination: unknown): string =>
-  typeof destination === 'string' ? destination.trim().toLowerCase().replace(/\s+/g, '-') : '';
+export const destinationKey = (destination: unknown): string => (typeof destination === 'string' ? destination.trim().toLowerCase().replace(/\s+/g, '-') : '');
 
 /** The trait travel-pre-trip sets while a trip to the destination is booked (value: departure date). */
 export const upcomingTripTrait = (destination: unknown): string => `upcomingTrip:${destinationKey(destination)}`;
@@ -60,7 +59,10 @@ export default defineJourney({
     j.step('browsing');
     while (views.length < VIEWS_NEEDED) {
       const left = views[0] + WINDOW_MS - j.now().getTime();
-      const view = left > 0 ? await j.waitFor('page.viewed', { within: left, match: (e) => isDestinationView(e.properties) && destinationKey(e.properties.destination) === key }) : null;
+      const view =
+        left > 0
+          ? await j.waitFor('page.viewed', { within: left, match: (e) => isDestinationView(e.properties) && destinationKey(e.properties.destination) === key })
+          : null;
       if (view) {
         views.push(Date.parse(view.receivedAt));
         continue;

@@ -46,7 +46,12 @@ export default defineJourney({
     j.step('pre-trip');
     const departure = resolveWakeTime(departDate, { localTime: PRE_TRIP_TIME }, j.timezone());
     const daysToGo = Math.max(0, Math.round((departure.getTime() - j.now().getTime()) / DAY));
-    await j.send(['sms', 'email'], 'travel-intent/pre-trip', { bookingId, destination, guide: destinationKey(destination), departDate, departDateText: longDate(departDate), daysToGo }, { topic: 'transactional' });
+    await j.send(
+      ['sms', 'email'],
+      'travel-intent/pre-trip',
+      { bookingId, destination, guide: destinationKey(destination), departDate, departDateText: longDate(departDate), daysToGo },
+      { topic: 'transactional' },
+    );
 
     j.step('travelling');
     await j.sleepUntil(dayAfterDeparture);

@@ -78,7 +78,17 @@ export default defineJourney({
     await j.send(
       'email',
       'warranty/extension-offer',
-      { productId, sku, name: name ?? sku, purchasedAt, purchasedAtText: longDate(purchasedAt), warrantyMonths, warrantyEnds, warrantyEndsText: longDate(warrantyEnds), extensionSku: ext },
+      {
+        productId,
+        sku,
+        name: name ?? sku,
+        purchasedAt,
+        purchasedAtText: longDate(purchasedAt),
+        warrantyMonths,
+        warrantyEnds,
+        warrantyEndsText: longDate(warrantyEnds),
+        extensionSku: ext,
+      },
       { offers: ext },
     );
   },

@@ -14,7 +14,8 @@ export interface PreferenceLinks {
  *  Without them (a send scheduled before link generations) both links are unsubscribe links, as in mails sent
  *  before scopes: a preference link that names no workflow would still open after an erase. */
 export function preferenceLinks(publicUrl: string, secret: string, customerId: string, now = new Date(), links?: DeliverInput['links']): PreferenceLinks {
-  const sign = (scope: 'preferences' | 'unsubscribe') => signPreferenceToken(secret, { customerId, scope, generation: links?.generation, incarnation: links?.incarnation }, now);
+  const sign = (scope: 'preferences' | 'unsubscribe') =>
+    signPreferenceToken(secret, { customerId, scope, generation: links?.generation, incarnation: links?.incarnation }, now);
   const base = publicUrl.replace(/\/+$/, '');
   return { preferences: `${base}/preferences/${sign(links ? 'preferences' : 'unsubscribe')}`, unsubscribe: `${base}/unsubscribe/${sign('unsubscribe')}` };
 }

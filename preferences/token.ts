@@ -55,7 +55,9 @@ const B64URL = /^[A-Za-z0-9_-]+$/;
 
 function mac(secret: string, payload: string): Buffer {
   if (!secret) throw new Error('preference tokens need a non-empty secret (PREFERENCES_SECRET)');
-  return createHmac('sha256', secret).update(CONTEXT + payload).digest();
+  return createHmac('sha256', secret)
+    .update(CONTEXT + payload)
+    .digest();
 }
 
 const isGeneration = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
@@ -64,7 +66,8 @@ const isIncarnation = (s: unknown): s is string => typeof s === 'string' && s.le
 /** A token for `customerId` with this scope, valid until `exp` (Unix seconds; default 60 days after `now`). */
 export function signPreferenceToken(secret: string, claims: SignClaims, now: Date = new Date()): string {
   if (!claims.customerId) throw new Error('a preference token needs a customerId');
-  if (!PREFERENCE_TOKEN_SCOPES.includes(claims.scope)) throw new Error(`a preference token needs a scope (${PREFERENCE_TOKEN_SCOPES.join(' or ')}), got ${String(claims.scope)}`);
+  if (!PREFERENCE_TOKEN_SCOPES.includes(claims.scope))
+    throw new Error(`a preference token needs a scope (${PREFERENCE_TOKEN_SCOPES.join(' or ')}), got ${String(claims.scope)}`);
   const gen = claims.generation ?? 0;
   if (!isGeneration(gen)) throw new Error(`generation must be a whole number from 0, got ${gen}`);
   if (claims.incarnation !== undefined && !isIncarnation(claims.incarnation)) throw new Error('incarnation must be 1 to 64 characters');
@@ -104,7 +107,12 @@ export function verifyPreferenceToken(secret: string, token: string, now: Date =
     // Sent before tokens had a scope: the same token was both the preference and the unsubscribe link, and it
     // is in List-Unsubscribe, so it may only do what an unsubscribe link does.
     scoped = { scope: 'unsubscribe', generation: 0, legacy: true };
-  } else if (c.v === 2 && PREFERENCE_TOKEN_SCOPES.includes(c.scope as PreferenceTokenScope) && isGeneration(c.gen) && (c.inc === undefined || isIncarnation(c.inc))) {
+  } else if (
+    c.v === 2 &&
+    PREFERENCE_TOKEN_SCOPES.includes(c.scope as PreferenceTokenScope) &&
+    isGeneration(c.gen) &&
+    (c.inc === undefined || isIncarnation(c.inc))
+  ) {
     scoped = { scope: c.scope as PreferenceTokenScope, generation: c.gen, legacy: false, ...(c.inc !== undefined ? { incarnation: c.inc as string } : {}) };
   } else {
     return { ok: false, reason: 'malformed' };

@@ -36,7 +36,10 @@ export class PayloadDecryptionError extends Error {
 
 /** `<keyId>:<base64 of 32 bytes>[,<keyId>:<base64>…]`, as in PAYLOAD_KEYS. Errors never contain key material. */
 export function parsePayloadKeys(text: string): PayloadKey[] {
-  const entries = text.split(',').map((e) => e.trim()).filter(Boolean);
+  const entries = text
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   if (entries.length === 0) throw new Error('expected at least one key as <keyId>:<base64 of 32 bytes>');
   const keys: PayloadKey[] = [];
   entries.forEach((entry, i) => {

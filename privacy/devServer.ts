@@ -3,7 +3,9 @@
 // by default it checkpoints every 30 s, so each deletion would wait that long (retrying with back-off).
 export function devServerEraseArgs(): string[] {
   return [
-    '--dynamic-config-value', 'history.transferProcessorUpdateAckInterval="1s"',
-    '--dynamic-config-value', 'history.visibilityProcessorUpdateAckInterval="1s"',
+    '--dynamic-config-value',
+    'history.transferProcessorUpdateAckInterval="1s"',
+    '--dynamic-config-value',
+    'history.visibilityProcessorUpdateAckInterval="1s"',
   ];
 }

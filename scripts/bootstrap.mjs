@@ -41,7 +41,9 @@ async function ensurePropertyTester() {
     await ensureSchemathesis();
   } catch (err) {
     if (!(err instanceof SetupError)) throw err;
-    process.stderr.write(`[setup] ${err.message}\n[setup] continuing: test/integration/schemathesis.devserver.test.ts will fail until schemathesis is installed\n`);
+    process.stderr.write(
+      `[setup] ${err.message}\n[setup] continuing: test/integration/schemathesis.devserver.test.ts will fail until schemathesis is installed\n`,
+    );
   }
 }
 
@@ -71,6 +73,9 @@ async function main() {
       process.stderr.write('[test] type-checking (tsc --noEmit)…\n');
       const tsc = await run(bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
       if (tsc !== 0) return tsc;
+      process.stderr.write('[test] lint and format (biome check; `npm run format` fixes the formatting)…\n');
+      const lint = await run(bin('biome'), ['check', '--error-on-warnings', '.']);
+      if (lint !== 0) return lint;
       return run(bin('jest'), ['--ci', ...rest]);
     }
     default:

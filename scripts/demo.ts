@@ -7,7 +7,18 @@ import { ConfigError, loadConfig } from '../config/config';
 import { connectClient } from '../client/connect';
 import { customerWorkflowId, updateConsentSignal } from '../domain/messages';
 
-const DAYTIME_ZONES = ['Europe/London', 'America/New_York', 'America/Los_Angeles', 'Asia/Tokyo', 'Australia/Sydney', 'Asia/Kolkata', 'Europe/Berlin', 'America/Sao_Paulo', 'Pacific/Auckland', 'Asia/Dubai'];
+const DAYTIME_ZONES = [
+  'Europe/London',
+  'America/New_York',
+  'America/Los_Angeles',
+  'Asia/Tokyo',
+  'Australia/Sydney',
+  'Asia/Kolkata',
+  'Europe/Berlin',
+  'America/Sao_Paulo',
+  'Pacific/Auckland',
+  'Asia/Dubai',
+];
 
 function localHour(tz: string, at = new Date()): number {
   return Number(new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', hourCycle: 'h23' }).format(at));
@@ -22,7 +33,9 @@ async function main(): Promise<void> {
   const key = config.api.writeKeys[0];
   const health = await fetch(`${api}/healthz`).catch(() => null);
   if (!health?.ok) {
-    throw new Error(`the ingest API at ${api} is not answering${health ? ` (${health.status})` : ''}. Start the engine first with \`npm start\` in another terminal, then run \`npm run demo\` again.`);
+    throw new Error(
+      `the ingest API at ${api} is not answering${health ? ` (${health.status})` : ''}. Start the engine first with \`npm start\` in another terminal, then run \`npm run demo\` again.`,
+    );
   }
   const tz = DAYTIME_ZONES.find((z) => localHour(z) >= 10 && localHour(z) <= 18) ?? 'UTC';
   const run = randomUUID().slice(0, 6);
@@ -51,7 +64,10 @@ async function main(): Promise<void> {
   console.log(`  ${id('maya')}: adopted a puppy and a five-year-old → two pet journeys, a puppy welcome and an adult welcome`);
 
   await identify('grace', { email: 'grace@example.com', firstName: 'Grace', birthDate: '1981-05-02', interests: ['gardening'] });
-  await track('grace', 'order.completed', { orderId: `o-${run}`, items: [{ sku: 'h-1', name: 'Skater hoodie', category: 'streetwear', price: 49, audience: 'teen' }] });
+  await track('grace', 'order.completed', {
+    orderId: `o-${run}`,
+    items: [{ sku: 'h-1', name: 'Skater hoodie', category: 'streetwear', price: 49, audience: 'teen' }],
+  });
   console.log(`  ${id('grace')}: a 45-year-old bought a teen hoodie → "was it a gift?" survey, interests untouched`);
 
   await identify('carla', { email: 'carla@example.com', firstName: 'Carla', phone: '+14155550123' });

@@ -13,11 +13,16 @@ export const MAILDEV_HOST = '127.0.0.1';
 
 export function maildevArgs(o: MaildevOptions): string[] {
   return [
-    '--ip', MAILDEV_HOST,
-    '--smtp', String(o.smtpPort),
-    '--web-ip', MAILDEV_HOST,
-    '--web', String(o.webPort),
-    '--mail-directory', o.mailDirectory,
+    '--ip',
+    MAILDEV_HOST,
+    '--smtp',
+    String(o.smtpPort),
+    '--web-ip',
+    MAILDEV_HOST,
+    '--web',
+    String(o.webPort),
+    '--mail-directory',
+    o.mailDirectory,
     '--silent',
   ];
 }

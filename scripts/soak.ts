@@ -48,7 +48,9 @@ function parseArgs(argv: string[]): Options {
     else if (flag === '--worker-cache') o.workerCache = value();
     else if (flag === '--heap-mb') o.heapMb = value();
     else if (flag === '--help' || flag === '-h') {
-      console.log('npm run soak -- --minutes N [--rate CUSTOMERS_PER_SECOND (5)] [--sample-seconds S (5)] [--worker-cache WORKFLOWS (the SDK default)] [--heap-mb MB (Node default)]');
+      console.log(
+        'npm run soak -- --minutes N [--rate CUSTOMERS_PER_SECOND (5)] [--sample-seconds S (5)] [--worker-cache WORKFLOWS (the SDK default)] [--heap-mb MB (Node default)]',
+      );
       process.exit(0);
     } else throw new Error(`unknown option ${argv[i]} (try --help)`);
   }
@@ -123,7 +125,9 @@ async function main(): Promise<number> {
   });
 
   try {
-    log(`${o.minutes} min at ${o.rate} customers/s (${o.rate * 2} events/s through POST /v1/batch), memory every ${o.sampleSeconds} s, worker cache ${o.workerCache ?? 'SDK default'}, heap ${o.heapMb ? `${o.heapMb} MB` : 'Node default'}; servers in ${dir}`);
+    log(
+      `${o.minutes} min at ${o.rate} customers/s (${o.rate * 2} events/s through POST /v1/batch), memory every ${o.sampleSeconds} s, worker cache ${o.workerCache ?? 'SDK default'}, heap ${o.heapMb ? `${o.heapMb} MB` : 'Node default'}; servers in ${dir}`,
+    );
     [temporal, smtp] = await Promise.all([startTemporalProcess(join(dir, 'temporal.sqlite')), startSmtpSink()]);
     const apiPort = await freePort();
     const env = {
@@ -143,7 +147,10 @@ async function main(): Promise<number> {
       startWorkerProcess(env, 120_000),
       startApiProcess({ ...env, API_PORT: String(apiPort), API_WRITE_KEYS: KEY, API_RATE_LIMIT: String(Math.max(1000, o.rate * 4)) }, 120_000),
     ]);
-    client = new Client({ connection: await Connection.connect({ address: temporal.address }), dataConverter: dataConverterFor(new PayloadEncryptionCodec(parsePayloadKeys(env.PAYLOAD_KEYS))) });
+    client = new Client({
+      connection: await Connection.connect({ address: temporal.address }),
+      dataConverter: dataConverterFor(new PayloadEncryptionCodec(parsePayloadKeys(env.PAYLOAD_KEYS))),
+    });
     const pids = { temporal: temporal.pid()!, worker: worker.proc.pid!, api: api.proc.pid! };
     log(`dev server ${temporal.address} (pid ${pids.temporal}), worker pid ${pids.worker}, API ${api.url} (pid ${pids.api}), SMTP 127.0.0.1:${smtp.port}`);
 
@@ -160,7 +167,9 @@ async function main(): Promise<number> {
     const sampler = setInterval(() => {
       sample();
       const s = samples[samples.length - 1];
-      log(`${((s.t / 1000) | 0).toString().padStart(5)} s  sent ${signups} customers, ${smtp!.mails.length} mails  RSS: dev server ${(s.temporal / MB).toFixed(0)} MB, worker ${(s.worker / MB).toFixed(0)} MB, API ${(s.api / MB).toFixed(0)} MB`);
+      log(
+        `${((s.t / 1000) | 0).toString().padStart(5)} s  sent ${signups} customers, ${smtp!.mails.length} mails  RSS: dev server ${(s.temporal / MB).toFixed(0)} MB, worker ${(s.worker / MB).toFixed(0)} MB, API ${(s.api / MB).toFixed(0)} MB`,
+      );
     }, o.sampleSeconds * 1000);
     const latencies: number[] = [];
     const inFlight = new Set<Promise<void>>();
@@ -197,7 +206,9 @@ async function main(): Promise<number> {
     }
     await Promise.all(inFlight);
     const sendSeconds = (Date.now() - started) / 1000;
-    log(`load done: ${signups} customers in ${sendSeconds.toFixed(0)} s (${(signups / sendSeconds).toFixed(2)}/s), ${accepted} accepted; waiting for the mail (at most 3 min)`);
+    log(
+      `load done: ${signups} customers in ${sendSeconds.toFixed(0)} s (${(signups / sendSeconds).toFixed(2)}/s), ${accepted} accepted; waiting for the mail (at most 3 min)`,
+    );
 
     // Drain.
     const drainDeadline = Date.now() + 180_000;
@@ -215,14 +226,22 @@ async function main(): Promise<number> {
     // Events each customer workflow received, on a sample of up to 50 customers (a query each).
     const probe = Array.from({ length: Math.min(50, accepted) }, (_, i) => Math.floor((i * signups) / Math.min(50, accepted)));
     let eventsOnSample = 0;
-    for (const n of probe) eventsOnSample += (await client.workflow.getHandle(customerWorkflowId(`soak-${n}`)).query(stateQuery).catch(() => ({ eventsReceived: 0 }))).eventsReceived;
+    for (const n of probe)
+      eventsOnSample += (
+        await client.workflow
+          .getHandle(customerWorkflowId(`soak-${n}`))
+          .query(stateQuery)
+          .catch(() => ({ eventsReceived: 0 }))
+      ).eventsReceived;
     latencies.sort((a, b) => a - b);
     const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
 
     const lines = [
       '',
       `soak: ${o.minutes} min at ${o.rate} customers/s (${o.rate * 2} events/s), worker cache ${o.workerCache ?? 'SDK default'} workflows, heap ${o.heapMb ? `${o.heapMb} MB` : 'Node default'}, ${samples.length} memory samples`,
-      `requests: ${Object.entries(statuses).map(([s, n]) => `${s === '0' ? 'network error' : s}×${n}`).join(', ')}; ${retries} retries; latency p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${latencies[latencies.length - 1] ?? 0} ms`,
+      `requests: ${Object.entries(statuses)
+        .map(([s, n]) => `${s === '0' ? 'network error' : s}×${n}`)
+        .join(', ')}; ${retries} retries; latency p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${latencies[latencies.length - 1] ?? 0} ms`,
       `events in: ${accepted * 2} accepted (${accepted} identify + ${accepted} user.signed_up); on a sample of ${probe.length} customers ${eventsOnSample}/${probe.length * 2} received`,
       `journeys entered: ${journeys} welcome for ${accepted} signups; customer workflows: ${customers}`,
       `messages: ${accepted} due, ${smtp.mails.length} received at the SMTP server, ${counts.size} customers mailed: lost ${lost}, duplicated ${duplicated}`,

@@ -67,7 +67,9 @@ async function stopAll(code: number): Promise<void> {
   console.log('\nstopping…');
   // Worker first (finishes its tasks), then the servers.
   for (const { proc } of [...children].reverse()) proc.kill('SIGTERM');
-  const exited = children.map(({ proc }) => new Promise<void>((r) => (proc.exitCode !== null || proc.signalCode !== null ? r() : proc.once('exit', () => r()))));
+  const exited = children.map(
+    ({ proc }) => new Promise<void>((r) => (proc.exitCode !== null || proc.signalCode !== null ? r() : proc.once('exit', () => r()))),
+  );
   const timeout = new Promise<void>((r) => setTimeout(r, 10_000).unref());
   await Promise.race([Promise.all(exited), timeout]);
   for (const { proc } of children) if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
@@ -94,13 +96,20 @@ async function main(): Promise<void> {
     await requireFree('the Temporal server', config.temporal.port, 'TEMPORAL_PORT');
     await requireFree('the Temporal UI', config.temporal.uiPort, 'TEMPORAL_UI_PORT');
     startChild('temporal', temporalCliPath(), [
-      'server', 'start-dev',
-      '--ip', '127.0.0.1',
-      '--port', String(config.temporal.port),
-      '--ui-port', String(config.temporal.uiPort),
-      '--namespace', config.temporal.namespace,
-      '--db-filename', join(dataDir, 'temporal.sqlite'),
-      '--log-level', 'error',
+      'server',
+      'start-dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(config.temporal.port),
+      '--ui-port',
+      String(config.temporal.uiPort),
+      '--namespace',
+      config.temporal.namespace,
+      '--db-filename',
+      join(dataDir, 'temporal.sqlite'),
+      '--log-level',
+      'error',
       ...(payloadKeys ? ['--ui-codec-endpoint', codecEndpoint] : []),
       ...devServerEraseArgs(),
       ...devServerSearchAttributeArgs(),
@@ -121,9 +130,14 @@ async function main(): Promise<void> {
   const sms = config.channels.sms;
   if (sms.usesPrism) {
     await requireFree('Prism (the Twilio mock)', sms.prismPort, 'PRISM_PORT');
-    startChild('prism', bin('prism'), ['mock', '-h', '127.0.0.1', '-p', String(sms.prismPort), join('vendor', 'twilio-oai', 'twilio_api_v2010.json')], { FORCE_COLOR: '0' },
+    startChild(
+      'prism',
+      bin('prism'),
+      ['mock', '-h', '127.0.0.1', '-p', String(sms.prismPort), join('vendor', 'twilio-oai', 'twilio_api_v2010.json')],
+      { FORCE_COLOR: '0' },
       // Not the few hundred routes Prism lists at start-up; requests and errors stay.
-      (line) => !/\[CLI\].*info\s+(GET|POST|PUT|DELETE|PATCH)\s+http/.test(line));
+      (line) => !/\[CLI\].*info\s+(GET|POST|PUT|DELETE|PATCH)\s+http/.test(line),
+    );
     console.log('starting Prism, the Twilio mock (reading the API spec takes a few seconds)…');
     await waitForPort('Prism', sms.prismPort, 60_000);
   }
@@ -143,7 +157,9 @@ async function main(): Promise<void> {
     config.temporal.address
       ? `  Temporal        ${temporalAddress(config)} (namespace ${config.temporal.namespace})`
       : `  Temporal UI     http://localhost:${config.temporal.uiPort}   (server ${temporalAddress(config)})`,
-    smtpIsLocal ? `  Email inbox     http://localhost:${config.smtp.inboxPort}   (SMTP 127.0.0.1:${config.smtp.port})` : `  SMTP relay      ${config.smtp.host}:${config.smtp.port}`,
+    smtpIsLocal
+      ? `  Email inbox     http://localhost:${config.smtp.inboxPort}   (SMTP 127.0.0.1:${config.smtp.port})`
+      : `  SMTP relay      ${config.smtp.host}:${config.smtp.port}`,
     sms.usesPrism
       ? `  SMS (Twilio)    Prism mock on http://127.0.0.1:${sms.prismPort}   (requests in the "prism" log lines; nothing is texted)`
       : `  SMS (Twilio)    ${sms.apiBaseUrl ?? 'https://api.twilio.com'}   (from ${sms.from})`,

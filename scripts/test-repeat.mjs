@@ -10,7 +10,9 @@ import { repoRoot } from '../toolchain/tools.mjs';
 
 const [pattern, runsArg, ...jestArgs] = process.argv.slice(2);
 if (!pattern) {
-  process.stderr.write('usage: npm run test:repeat -- <test path pattern> [runs, default 20] [extra jest arguments]\n' + 'e.g.   npm run test:repeat -- faults.devserver 20\n');
+  process.stderr.write(
+    'usage: npm run test:repeat -- <test path pattern> [runs, default 20] [extra jest arguments]\n' + 'e.g.   npm run test:repeat -- faults.devserver 20\n',
+  );
   process.exit(2);
 }
 const runs = runsArg === undefined ? 20 : Number(runsArg);
@@ -63,5 +65,7 @@ for (let i = 1; i <= runs; i++) {
   if (r.stopped) break;
 }
 times.sort((a, b) => a - b);
-process.stdout.write(`test:repeat ${pattern}: ${passed} of ${passed + failed} runs green; median ${times[Math.floor(times.length / 2)].toFixed(1)} s, slowest ${times[times.length - 1].toFixed(1)} s\n`);
+process.stdout.write(
+  `test:repeat ${pattern}: ${passed} of ${passed + failed} runs green; median ${times[Math.floor(times.length / 2)].toFixed(1)} s, slowest ${times[times.length - 1].toFixed(1)} s\n`,
+);
 process.exit(failed === 0 ? 0 : 1);

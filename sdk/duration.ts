@@ -3,12 +3,30 @@
 
 /** The units toMs knows, singular and plural. */
 export type DurationUnit =
-  | 'ms' | 'millisecond' | 'milliseconds'
-  | 's' | 'sec' | 'secs' | 'second' | 'seconds'
-  | 'm' | 'min' | 'mins' | 'minute' | 'minutes'
-  | 'h' | 'hr' | 'hrs' | 'hour' | 'hours'
-  | 'd' | 'day' | 'days'
-  | 'w' | 'week' | 'weeks';
+  | 'ms'
+  | 'millisecond'
+  | 'milliseconds'
+  | 's'
+  | 'sec'
+  | 'secs'
+  | 'second'
+  | 'seconds'
+  | 'm'
+  | 'min'
+  | 'mins'
+  | 'minute'
+  | 'minutes'
+  | 'h'
+  | 'hr'
+  | 'hrs'
+  | 'hour'
+  | 'hours'
+  | 'd'
+  | 'day'
+  | 'days'
+  | 'w'
+  | 'week'
+  | 'weeks';
 type DurationPart = `${number}${DurationUnit}` | `${number} ${DurationUnit}`;
 /** '36h', '14 days', '1 hour 30 minutes', or milliseconds. A template-literal type, so `tsc` rejects a typo
  *  such as '14 dayz' in a journey before it ever runs. (Two parts only in the spaced form: every form of

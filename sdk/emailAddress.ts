@@ -20,7 +20,8 @@ export const EMAIL_ADDRESS_EXPECTED = 'expected exactly one email address';
 
 /** Why `value` is not exactly one email address, in words a person can act on; undefined when it is one. */
 export function emailAddressProblem(value: unknown): string | undefined {
-  if (typeof value !== 'string') return `got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`}, not a string`;
+  if (typeof value !== 'string')
+    return `got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`}, not a string`;
   if (value.length > EMAIL_ADDRESS_MAX_LENGTH) return `it is ${value.length} characters long, over the ${EMAIL_ADDRESS_MAX_LENGTH} an address can have`;
   if (EMAIL_ADDRESS.test(value)) return undefined;
   if (value === '') return 'it is empty (send null to remove the trait)';
@@ -31,7 +32,8 @@ export function emailAddressProblem(value: unknown): string | undefined {
   if (/\s/.test(value)) return 'it contains whitespace';
   const ats = value.split('@').length - 1;
   if (ats !== 1) return ats === 0 ? 'it has no "@"' : `it has ${ats} "@"`;
-  if (!new RegExp(`^${LOCAL}$`).test(value.slice(0, value.indexOf('@')))) return 'the part before "@" is not a plain address (letters, digits, dots not at either end or doubled)';
+  if (!new RegExp(`^${LOCAL}$`).test(value.slice(0, value.indexOf('@'))))
+    return 'the part before "@" is not a plain address (letters, digits, dots not at either end or doubled)';
   return `the domain is not a host name like "example.com" (ASCII labels of letters, digits and "-", internationalised ones in their "xn--" form)`;
 }
 

@@ -28,7 +28,10 @@ export const CustomerEvent = z.object({
   traits: Traits.default({}),
   /** ISO timestamp of when the event happened (client clock) — informational. */
   timestamp: z.string().datetime({ offset: true }).optional(),
-  context: z.object({ timezone: z.string().max(100).optional() }).partial().default({}),
+  context: z
+    .object({ timezone: z.string().max(100).optional() })
+    .partial()
+    .default({}),
 });
 export type CustomerEvent = z.infer<typeof CustomerEvent>;
 

@@ -113,7 +113,9 @@ export function createSimulationClock(o: SimulationClockOptions): SimulationCloc
       previous = o1.idle ? o1.signature : undefined;
       if (Date.now() > deadline) {
         const why = lastBusy.length ? lastBusy.join('; ') : 'workflow histories kept growing';
-        throw new Error(`the engine did not go idle within ${settleTimeoutMs / 1000}s: ${why}. A workflow may be stuck; see its history (activity failures show there).`);
+        throw new Error(
+          `the engine did not go idle within ${settleTimeoutMs / 1000}s: ${why}. A workflow may be stuck; see its history (activity failures show there).`,
+        );
       }
       await sleepReal(o1.idle ? 30 : 60);
     }

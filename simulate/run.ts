@@ -75,8 +75,10 @@ export async function runSimulation(scenario: Scenario, options: SimulateOptions
         sendEvent(client, { ...e, customerId, messageId: `scenario-${++n}`, context: {} }, { taskQueue, engine });
       await send({ type: 'identify', name: 'identify', properties: {}, traits: scenario.customer.traits });
       const handle = client.workflow.getHandle(customerWorkflowId(customerId));
-      for (const [channel, granted] of Object.entries(scenario.customer.consent.channels)) await handle.signal(updateConsentSignal, { channel: channel as never, granted: Boolean(granted) });
-      for (const [topic, granted] of Object.entries(scenario.customer.consent.topics)) await handle.signal(updateConsentSignal, { topic: topic as never, granted: Boolean(granted) });
+      for (const [channel, granted] of Object.entries(scenario.customer.consent.channels))
+        await handle.signal(updateConsentSignal, { channel: channel as never, granted: Boolean(granted) });
+      for (const [topic, granted] of Object.entries(scenario.customer.consent.topics))
+        await handle.signal(updateConsentSignal, { topic: topic as never, granted: Boolean(granted) });
 
       const events = scenario.events.map((e) => ({ ...e, when: resolveAt(e.at, start) })).sort((a, b) => a.when.getTime() - b.when.getTime());
       for (const e of events) {

@@ -67,7 +67,15 @@ export function buildTimeline(state: CustomerState, journeys: JourneyStatus[], o
 
 /** The table a marketer reads: local date and time, journey, what happened. */
 export function formatTable(rows: TimelineRow[], final: FinalRow, tz = 'UTC'): string {
-  const fmt = new Intl.DateTimeFormat('en-GB', { timeZone: tz, year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const fmt = new Intl.DateTimeFormat('en-GB', {
+    timeZone: tz,
+    year: 'numeric',
+    month: 'short',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  });
   const describe = (r: TimelineRow): string => {
     switch (r.kind) {
       case 'entered':
@@ -91,6 +99,9 @@ export function formatTable(rows: TimelineRow[], final: FinalRow, tz = 'UTC'): s
   const lines = rows.map((r) => `${fmt.format(new Date(r.at)).padEnd(20)}  ${(r.journey + (r.key ? `:${r.key}` : '')).padEnd(28)}  ${describe(r)}`);
   const sent = rows.filter((r) => r.kind === 'message').length;
   const suppressed = rows.filter((r) => r.kind === 'suppressed').length;
-  lines.push('', `${sent} message(s) sent, ${suppressed} suppressed. Journeys: ${final.journeys.map((j) => `${j.journey}${j.key ? `:${j.key}` : ''} ${j.status}`).join(', ') || 'none'}`);
+  lines.push(
+    '',
+    `${sent} message(s) sent, ${suppressed} suppressed. Journeys: ${final.journeys.map((j) => `${j.journey}${j.key ? `:${j.key}` : ''} ${j.status}`).join(', ') || 'none'}`,
+  );
   return [`when (${tz})`.padEnd(20) + '  ' + 'journey'.padEnd(28) + '  what', ...lines].join('\n');
 }

@@ -51,7 +51,14 @@ function requireCommand(cmd, args, what) {
 }
 
 function installHint(cmd) {
-  return { python3: 'apt-get install python3 python3-venv', go: 'apt-get install golang (Go >= 1.24)', java: 'apt-get install openjdk-17-jre-headless', mvn: 'apt-get install maven' }[cmd] ?? `install ${cmd}`;
+  return (
+    {
+      python3: 'apt-get install python3 python3-venv',
+      go: 'apt-get install golang (Go >= 1.24)',
+      java: 'apt-get install openjdk-17-jre-headless',
+      mvn: 'apt-get install maven',
+    }[cmd] ?? `install ${cmd}`
+  );
 }
 
 /** Builds the Temporal CLI with `go install` through the Go module proxy, printing progress. */
@@ -127,8 +134,10 @@ export async function ensureTestServer() {
   const r = spawnSync(
     'mvn',
     [
-      '-q', '-B',
-      '-f', join(repoRoot, 'toolchain', 'test-server', 'pom.xml'),
+      '-q',
+      '-B',
+      '-f',
+      join(repoRoot, 'toolchain', 'test-server', 'pom.xml'),
       'dependency:copy-dependencies',
       `-Dtemporal.version=${version}`,
       `-DoutputDirectory=${join(staging, 'lib')}`,
@@ -139,7 +148,9 @@ export async function ensureTestServer() {
   if (r.status !== 0 || !jars.some((j) => j.startsWith('temporal-test-server'))) {
     throw new SetupError(
       `fetching the test server failed (mvn exited ${r.status}).\n${(r.stdout + r.stderr).split('\n').slice(-20).join('\n')}\n` +
-        '  Check that Maven Central is reachable (mvn dependency:get -Dartifact=io.temporal:temporal-test-server:' + version + '), then run again.',
+        '  Check that Maven Central is reachable (mvn dependency:get -Dartifact=io.temporal:temporal-test-server:' +
+        version +
+        '), then run again.',
     );
   }
   // The SDK starts the server as `<exe> <port>` and waits only a few seconds for the port, so the launcher

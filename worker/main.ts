@@ -15,13 +15,17 @@ async function main(): Promise<void> {
   Runtime.install({
     logger: new DefaultLogger('WARN'),
     // Temporal's worker metrics plus the engine's own (omnijourney_deliveries by journey, channel, status, reason).
-    ...(config.workerMetricsPort ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.workerMetricsPort}`, countersTotalSuffix: true } } } } : {}),
+    ...(config.workerMetricsPort
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.workerMetricsPort}`, countersTotalSuffix: true } } } }
+      : {}),
   });
   if (config.temporal.address) {
     // A cluster of the user's: make sure the engine's search attributes exist (needs operator rights).
     const client = await connectClient(config);
     await registerSearchAttributes(client.connection as Connection, config.temporal.namespace).catch((err) =>
-      console.warn(`could not register search attributes (${(err as Error).message}); add CustomerId, JourneyName, JourneyStep, PhoneLookup (Keyword) and JourneyVersion (Int) to namespace ${config.temporal.namespace}`),
+      console.warn(
+        `could not register search attributes (${(err as Error).message}); add CustomerId, JourneyName, JourneyStep, PhoneLookup (Keyword) and JourneyVersion (Int) to namespace ${config.temporal.namespace}`,
+      ),
     );
   }
   // Payload encryption (README "Privacy"): the same keys as the API and CLI, or nobody can read the data.

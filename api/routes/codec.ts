@@ -52,7 +52,8 @@ const isLoopback = (ip: string | undefined): boolean => !!ip && (ip === '::1' ||
  *  and Cloudflare True-Client-IP, Cloudflare CF-Connecting-IP(v6), Fastly-Client-IP, X-Cluster-Client-IP,
  *  X-Client-IP, Client-IP, X-Originating-IP, Envoy's X-Envoy-External-Address, Azure's X-Azure-ClientIP, …).
  *  Any header named `…-ip` counts, whatever the vendor. Neither the Temporal UI nor its CLI sends any. */
-const PROXY_HEADER = /^(forwarded|via|x-forwarded(-.+)?|x-original-forwarded-for|cf-connecting-ipv6|x-envoy-external-address|x-remote-addr|x-azure-socketip|.*client-?ip|.+-ip)$/;
+const PROXY_HEADER =
+  /^(forwarded|via|x-forwarded(-.+)?|x-original-forwarded-for|cf-connecting-ipv6|x-envoy-external-address|x-remote-addr|x-azure-socketip|.*client-?ip|.+-ip)$/;
 
 /** The first proxy or forwarding header of a request, or undefined. */
 export function proxyHeader(headers: Record<string, unknown>): string | undefined {
@@ -83,7 +84,8 @@ export async function codecRoutes(app: FastifyInstance, deps: CodecRouteDeps): P
 
   const preflight = async (request: FastifyRequest, reply: FastifyReply) => {
     const origin = request.headers.origin;
-    if (!origin || !origins.has(origin)) return fail(reply, 403, 'forbidden', `origin ${origin ?? '(none)'} may not call the codec endpoint (CODEC_CORS_ORIGINS)`);
+    if (!origin || !origins.has(origin))
+      return fail(reply, 403, 'forbidden', `origin ${origin ?? '(none)'} may not call the codec endpoint (CODEC_CORS_ORIGINS)`);
     reply.headers({
       'access-control-allow-methods': 'POST, OPTIONS',
       'access-control-allow-headers': ALLOWED_HEADERS,
@@ -111,7 +113,12 @@ export async function codecRoutes(app: FastifyInstance, deps: CodecRouteDeps): P
       }
       const proxied = proxyHeader(request.headers);
       if (proxied !== undefined) {
-        return fail(reply, 403, 'forbidden', `without CODEC_AUTH_TOKEN the codec endpoint serves only callers on this machine, not through a proxy, and this request carries the proxy header ${proxied} (behind a proxy, set CODEC_AUTH_TOKEN)`);
+        return fail(
+          reply,
+          403,
+          'forbidden',
+          `without CODEC_AUTH_TOKEN the codec endpoint serves only callers on this machine, not through a proxy, and this request carries the proxy header ${proxied} (behind a proxy, set CODEC_AUTH_TOKEN)`,
+        );
       }
     }
     // The Temporal CLI sends an empty X-Namespace: that, like none, means this codec's namespace.
@@ -131,13 +138,19 @@ export async function codecRoutes(app: FastifyInstance, deps: CodecRouteDeps): P
     const parsed = CodecRequest.safeParse(request.body);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-      return reply.code(400).send({ error: 'invalid_request', message: `expected {"payloads": [{"metadata": {…}, "data": "<base64>"}]}: ${issues[0]?.path || '(body)'}: ${issues[0]?.message}`, issues });
+      return reply.code(400).send({
+        error: 'invalid_request',
+        message: `expected {"payloads": [{"metadata": {…}, "data": "<base64>"}]}: ${issues[0]?.path || '(body)'}: ${issues[0]?.message}`,
+        issues,
+      });
     }
     let input: Payload[];
     try {
       input = parsed.data.payloads.map(payloadFromJson);
     } catch (err) {
-      return reply.code(400).send({ error: 'invalid_request', message: `not a payload: ${(err as Error).message}`, issues: [{ path: 'payloads', message: 'not a payload' }] });
+      return reply
+        .code(400)
+        .send({ error: 'invalid_request', message: `not a payload: ${(err as Error).message}`, issues: [{ path: 'payloads', message: 'not a payload' }] });
     }
     try {
       const output = op === 'decode' ? await deps.codec.decode(input) : await deps.codec.encode(input);

@@ -107,7 +107,12 @@ export async function preferenceRoutes(app: FastifyInstance, deps: PreferenceRou
   addFormParser(app);
   app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      return sendPage(reply, err.statusCode, 'This request was not understood', '<h1>This request was not understood</h1>\n<p>Nothing was changed. Open the link from your email again and use the form on that page.</p>');
+      return sendPage(
+        reply,
+        err.statusCode,
+        'This request was not understood',
+        '<h1>This request was not understood</h1>\n<p>Nothing was changed. Open the link from your email again and use the form on that page.</p>',
+      );
     }
     const failure = classifyFailure(err, request.method === 'POST');
     if (failure.status === 500) request.log.error({ err }, 'preference centre failed');
@@ -138,7 +143,12 @@ export async function preferenceRoutes(app: FastifyInstance, deps: PreferenceRou
     const customerId = claims.customerId;
     const form = field(request.body, 'form');
     if (form !== 'preferences' && form !== 'forget-links') {
-      return sendPage(reply, 400, 'Nothing was changed', '<h1>Nothing was changed</h1>\n<p>This address takes the form on the preferences page. Open the link from your email again and save your choices there.</p>');
+      return sendPage(
+        reply,
+        400,
+        'Nothing was changed',
+        '<h1>Nothing was changed</h1>\n<p>This address takes the form on the preferences page. Open the link from your email again and save your choices there.</p>',
+      );
     }
     const before = await deps.customers.profile(customerId);
     if (!isCurrentLink(before, claims)) return sendRevoked(reply);
@@ -151,7 +161,11 @@ export async function preferenceRoutes(app: FastifyInstance, deps: PreferenceRou
       return sendPage(reply, 200, view.title, view.body);
     }
     const changes = consentChanges(before.consent, wantedFrom(request.body), PREFERENCE_SOURCE);
-    if (changes.length) await deps.customers.changeConsent(customerId, changes.map((change) => ({ ...change, link })));
+    if (changes.length)
+      await deps.customers.changeConsent(
+        customerId,
+        changes.map((change) => ({ ...change, link })),
+      );
     // Read back from the workflow (it applies signals in order, before answering a later query). Should
     // that read fail after the changes were accepted, show them applied to what we read before.
     let after: Profile;

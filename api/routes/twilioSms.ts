@@ -57,7 +57,10 @@ export async function twilioSmsRoutes(app: FastifyInstance, deps: TwilioSmsDeps)
     switch (keyword) {
       case 'stop':
       case 'start': {
-        const change = keyword === 'stop' ? { channel: 'sms' as const, granted: false, source: 'sms-stop' } : { channel: 'sms' as const, granted: true, source: 'sms-start' };
+        const change =
+          keyword === 'stop'
+            ? { channel: 'sms' as const, granted: false, source: 'sms-stop' }
+            : { channel: 'sms' as const, granted: true, source: 'sms-start' };
         await Promise.all(customerIds.map((id) => deps.customers.changeConsent(id, [change])));
         return twiml(reply);
       }

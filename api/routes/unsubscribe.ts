@@ -30,7 +30,12 @@ export async function unsubscribeRoutes(app: FastifyInstance, deps: UnsubscribeR
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 4096 }, (_request, _body, done) => done(null, undefined));
   app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      return sendPage(reply, err.statusCode, 'This request was not understood', '<h1>This request was not understood</h1>\n<p>Nothing was changed. Open the unsubscribe link from your email again.</p>');
+      return sendPage(
+        reply,
+        err.statusCode,
+        'This request was not understood',
+        '<h1>This request was not understood</h1>\n<p>Nothing was changed. Open the unsubscribe link from your email again.</p>',
+      );
     }
     const failure = classifyFailure(err, request.method === 'POST');
     if (failure.status === 500) request.log.error({ err }, 'unsubscribe failed');
@@ -58,7 +63,9 @@ export async function unsubscribeRoutes(app: FastifyInstance, deps: UnsubscribeR
     const verified = verifyPreferenceToken(deps.preferencesSecret, request.params.token);
     if (!verified.ok) return sendTokenProblem(reply, verified.reason);
     const link = linkGuard(verified, false);
-    await deps.customers.changeConsent(verified.customerId, [{ channel: 'email', topic: 'marketing', granted: false, source: ONE_CLICK_SOURCE, ...(link.incarnation ? { link } : {}) }]);
+    await deps.customers.changeConsent(verified.customerId, [
+      { channel: 'email', topic: 'marketing', granted: false, source: ONE_CLICK_SOURCE, ...(link.incarnation ? { link } : {}) },
+    ]);
     request.log.info({ customerId: verified.customerId }, 'one-click unsubscribe');
     return sendPage(
       reply,

@@ -14,7 +14,15 @@ export interface BaselineActivities {
 
 export function createBaselineActivities(smtp: { host: string; port: number; from?: string }): BaselineActivities {
   // The same transport settings as the engine's worker (worker/activities.ts createSmtpTransport).
-  const transport = nodemailer.createTransport({ host: smtp.host, port: smtp.port, secure: false, ignoreTLS: true, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 });
+  const transport = nodemailer.createTransport({
+    host: smtp.host,
+    port: smtp.port,
+    secure: false,
+    ignoreTLS: true,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
+  });
   const from = smtp.from ?? 'Acme <hello@acme.test>';
   return {
     async sendEmail(mail) {

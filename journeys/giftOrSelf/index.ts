@@ -30,7 +30,10 @@ const SurveyAnswer = z.object({
   orderId: z.string(),
   gift: z.boolean(),
   occasion: z.string().optional(),
-  occasionDate: z.string().regex(/^\d{2}-\d{2}$/).optional(),
+  occasionDate: z
+    .string()
+    .regex(/^\d{2}-\d{2}$/)
+    .optional(),
   recipient: z.object({ name: z.string(), relation: z.string().optional() }).optional(),
 });
 
@@ -70,7 +73,12 @@ export default defineJourney({
       for (let tries = 0; tries < 2; tries++) {
         j.step('occasion');
         if (await j.sleepUntil(date, { offset: '-14 days', localTime: '10:00' })) {
-          await j.send('email', 'gift-or-self/occasion-reminder', { occasion: answer.occasion ?? 'the big day', occasionDate: answer.occasionDate, date, recipient: answer.recipient ?? null });
+          await j.send('email', 'gift-or-self/occasion-reminder', {
+            occasion: answer.occasion ?? 'the big day',
+            occasionDate: answer.occasionDate,
+            date,
+            recipient: answer.recipient ?? null,
+          });
           return;
         }
         date = nextOccurrence(answer.occasionDate, new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000));

@@ -15,7 +15,17 @@ export interface Pet {
 }
 
 /** Giant breeds age faster: senior at 6 instead of 7. */
-export const GIANT_BREEDS = ['great dane', 'mastiff', 'english mastiff', 'saint bernard', 'newfoundland', 'irish wolfhound', 'leonberger', 'bernese mountain dog', 'great pyrenees'];
+export const GIANT_BREEDS = [
+  'great dane',
+  'mastiff',
+  'english mastiff',
+  'saint bernard',
+  'newfoundland',
+  'irish wolfhound',
+  'leonberger',
+  'bernese mountain dog',
+  'great pyrenees',
+];
 
 export const normaliseBreed = (breed: string): string => breed.trim().toLowerCase().replace(/\s+/g, ' ');
 

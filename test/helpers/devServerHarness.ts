@@ -154,7 +154,11 @@ async function start(options: DevServerHarnessOptions, steps: Step[]): Promise<D
   const stop = () => (stopping ??= unwind(steps));
   return guarded(steps, async () => {
     // Side by side; whatever started is stopped again if another part fails.
-    const [server, smtp, prism] = await Promise.allSettled([startDevServer(options.devServerArgs), startSmtpSink(0, options.smtp), options.prism ? startPrism() : Promise.resolve(undefined)]);
+    const [server, smtp, prism] = await Promise.allSettled([
+      startDevServer(options.devServerArgs),
+      startSmtpSink(0, options.smtp),
+      options.prism ? startPrism() : Promise.resolve(undefined),
+    ]);
     if (server.status === 'fulfilled') steps.push({ what: 'stopping the dev server', run: () => server.value.teardown(), timeoutMs: 30_000 });
     if (smtp.status === 'fulfilled') steps.push({ what: 'closing the SMTP sink', run: () => smtp.value.close(), timeoutMs: 10_000 });
     if (prism.status === 'fulfilled' && prism.value) {
@@ -162,7 +166,11 @@ async function start(options: DevServerHarnessOptions, steps: Step[]): Promise<D
       steps.push({ what: 'stopping Prism', run: () => p.stop(), timeoutMs: 15_000 });
     }
     for (const r of [server, smtp, prism]) if (r.status === 'rejected') throw r.reason;
-    const started: Started = { smtp: (smtp as PromiseFulfilledResult<SmtpSink>).value, prism: (prism as PromiseFulfilledResult<PrismServer | undefined>).value, dir };
+    const started: Started = {
+      smtp: (smtp as PromiseFulfilledResult<SmtpSink>).value,
+      prism: (prism as PromiseFulfilledResult<PrismServer | undefined>).value,
+      dir,
+    };
     const env = (server as PromiseFulfilledResult<TestWorkflowEnvironment>).value;
 
     const config = loadConfig({

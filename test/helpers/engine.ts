@@ -123,11 +123,10 @@ export async function startEngine(
     worker,
     taskQueue,
     send: (e) =>
-      sendEvent(
-        client,
-        { type: 'track', messageId: `m-${taskQueue}-${instance}-${++n}`, properties: {}, traits: {}, context: {}, ...e } as CustomerEvent,
-        { taskQueue, engine },
-      ),
+      sendEvent(client, { type: 'track', messageId: `m-${taskQueue}-${instance}-${++n}`, properties: {}, traits: {}, context: {}, ...e } as CustomerEvent, {
+        taskQueue,
+        engine,
+      }),
     async started(workflowId, timeoutMs = 20_000) {
       const handle = client.workflow.getHandle(workflowId);
       // Not found (not started yet) or any other error: ask again until the time is up.

@@ -8,7 +8,7 @@ import type { ParsedMail } from 'mailparser';
 import { customerWorkflowId, ledgerQuery } from '../../domain/messages';
 import { bundleReplacing } from './engine';
 import { eventually } from './eventually';
-import { perRecipient, recipient, type SmtpSink } from '../../harness/smtpSink';
+import { recipient, type SmtpSink } from '../../harness/smtpSink';
 import { postJson } from '../../harness/http';
 
 export { perRecipient } from '../../harness/smtpSink';
@@ -19,7 +19,6 @@ export { postJson, sleep, type JsonAnswer } from '../../harness/http';
 export function bundleWithFaultJourneys() {
   return bundleReplacing('workflows', '../journeys', join(__dirname, '..', 'fixtures', 'journeys', 'faultsIndex.ts'));
 }
-
 
 /** Polls `check` every 100 ms until it holds; throws after `timeoutMs` with `what` and `detail()` (eventually()). */
 export async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number, detail?: () => string): Promise<void> {
@@ -53,7 +52,8 @@ export async function postUntilAccepted(base: string, path: string, body: unknow
         return false;
       }
       result.statuses.push(res.status);
-      if (res.status !== 200 && res.status !== 503 && res.status !== 429) throw new Error(`${path} answered ${res.status}, which retrying does not fix: ${JSON.stringify(res.body)}`);
+      if (res.status !== 200 && res.status !== 503 && res.status !== 429)
+        throw new Error(`${path} answered ${res.status}, which retrying does not fix: ${JSON.stringify(res.body)}`);
       return res.status === 200;
     },
     { timeoutMs, intervalMs, detail: () => `statuses ${result.statuses.join(',')}, ${result.networkErrors} network errors` },
@@ -85,7 +85,10 @@ export async function sendsRunningOn(client: Client, workflowIds: string[], iden
       for (let id = queue.shift(); id; id = queue.shift()) {
         const { raw } = await client.workflow.getHandle(id).describe();
         const n = (raw.pendingActivities ?? []).filter(
-          (a) => a.activityType?.name === 'deliver' && a.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED && a.lastWorkerIdentity === identity,
+          (a) =>
+            a.activityType?.name === 'deliver' &&
+            a.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED &&
+            a.lastWorkerIdentity === identity,
         ).length;
         if (n) running.set(id, n);
       }

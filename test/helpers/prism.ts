@@ -171,7 +171,15 @@ async function startRecorder(
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const entry: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, rawBody: body.toString('utf8'), status: 0, at, injected: false };
+      const entry: RecordedRequest = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        rawBody: body.toString('utf8'),
+        status: 0,
+        at,
+        injected: false,
+      };
       const answer = injector.current?.(entry, new URLSearchParams(entry.rawBody));
       if (answer) {
         Object.assign(entry, { status: answer.status, injected: true });

@@ -32,7 +32,14 @@ export const form = (params: Record<string, string>) => new URLSearchParams(para
 /** X-Twilio-Signature: HMAC-SHA1 of the URL followed by the sorted form fields, with the auth token. */
 export const twilioSignature = (token: string, url: string, params: Record<string, string>) =>
   createHmac('sha1', token)
-    .update(Buffer.from(Object.keys(params).sort().reduce((acc, k) => acc + k + params[k], url), 'utf-8'))
+    .update(
+      Buffer.from(
+        Object.keys(params)
+          .sort()
+          .reduce((acc, k) => acc + k + params[k], url),
+        'utf-8',
+      ),
+    )
     .digest('base64');
 
 /** Whether the customer's workflow exists (nothing an attack sent may create one). */

@@ -35,7 +35,13 @@ let url: string;
 
 async function startWorker(): Promise<{ stop(): Promise<void> }> {
   const nc = await NativeConnection.connect({ address: temporal.address });
-  const w = await createEngineWorker({ connection: nc, namespace: 'default', taskQueue, activities: createDeliveryActivities({}), workflowBundle: await sharedBundle() });
+  const w = await createEngineWorker({
+    connection: nc,
+    namespace: 'default',
+    taskQueue,
+    activities: createDeliveryActivities({}),
+    workflowBundle: await sharedBundle(),
+  });
   const running = w.run();
   return {
     async stop() {
@@ -77,7 +83,10 @@ interface Res {
   ms: number;
 }
 
-async function call(path: string, init: { body?: unknown; raw?: string; authorization?: string | null; contentType?: string | null; base?: string } = {}): Promise<Res> {
+async function call(
+  path: string,
+  init: { body?: unknown; raw?: string; authorization?: string | null; contentType?: string | null; base?: string } = {},
+): Promise<Res> {
   const headers: Record<string, string> = {};
   const authorization = init.authorization === undefined ? basic(KEY) : init.authorization;
   if (authorization) headers.authorization = authorization;
@@ -237,12 +246,19 @@ test('413 over the limits: 32 KB per event, 100 events and 500 KB per batch', as
   expect(single.status).toBe(413);
   expect(single.body.error).toBe('payload_too_large');
 
-  const many = await call('/v1/batch', { body: { batch: Array.from({ length: 101 }, (_, i) => ({ type: 'track', userId: 'big', event: 'e', messageId: `b${i}` })) } });
+  const many = await call('/v1/batch', {
+    body: { batch: Array.from({ length: 101 }, (_, i) => ({ type: 'track', userId: 'big', event: 'e', messageId: `b${i}` })) },
+  });
   expect(many.status).toBe(413);
   expect(many.body.issues).toEqual([{ path: 'batch', message: '101 events; the limit is 100' }]);
 
   const oneBig = await call('/v1/batch', {
-    body: { batch: [{ type: 'track', userId: 'big', event: 'e' }, { type: 'track', userId: 'big', event: 'e', properties: bigProps }] },
+    body: {
+      batch: [
+        { type: 'track', userId: 'big', event: 'e' },
+        { type: 'track', userId: 'big', event: 'e', properties: bigProps },
+      ],
+    },
   });
   expect(oneBig.status).toBe(413);
   expect(oneBig.body.issues).toEqual([{ path: 'batch.1', message: expect.stringContaining('the limit is 32 KB per event') }]);
@@ -272,7 +288,12 @@ test('429 per write key over its rate, with Retry-After; the refused request acc
   try {
     const two = await call('/v1/batch', {
       base,
-      body: { batch: [{ type: 'track', userId: 'rl', event: 'api.ping', messageId: 'rl-1' }, { type: 'track', userId: 'rl', event: 'api.ping', messageId: 'rl-2' }] },
+      body: {
+        batch: [
+          { type: 'track', userId: 'rl', event: 'api.ping', messageId: 'rl-1' },
+          { type: 'track', userId: 'rl', event: 'api.ping', messageId: 'rl-2' },
+        ],
+      },
     });
     expect(two.status).toBe(200);
     const third = await call('/v1/track', { base, body: { userId: 'rl', event: 'api.ping', messageId: 'rl-3' } });
@@ -306,7 +327,18 @@ test('/healthz, /openapi.json and /metrics', async () => {
   const before = (await call('/metrics', { authorization: null, contentType: null })).body as string;
   expect(before).toContain('# TYPE omnijourney_api_requests_total counter');
   expect((await call('/v1/track', { body: { userId: 'm', event: 'api.metrics_probe', messageId: 'm-1' } })).status).toBe(200);
-  expect((await call('/v1/batch', { body: { batch: [{ type: 'track', userId: 'm', event: 'api.metrics_probe', messageId: 'm-2' }, { type: 'identify', userId: 'm', traits: { a: 1 } }] } })).status).toBe(200);
+  expect(
+    (
+      await call('/v1/batch', {
+        body: {
+          batch: [
+            { type: 'track', userId: 'm', event: 'api.metrics_probe', messageId: 'm-2' },
+            { type: 'identify', userId: 'm', traits: { a: 1 } },
+          ],
+        },
+      })
+    ).status,
+  ).toBe(200);
   expect((await call('/v1/track', { body: { userId: 'm' } })).status).toBe(400);
   expect((await call('/v1/track', { authorization: null, body: {} })).status).toBe(401);
   const after = (await call('/metrics', { authorization: null, contentType: null })).body as string;
@@ -339,7 +371,14 @@ test('Temporal down → 503 with Retry-After within the deadline; back up → th
   // At the API's own deadline, not at the client's: generous, a loaded machine adds seconds, not minutes.
   expect(down.ms).toBeLessThan(TIMEOUT_MS + 10_000);
 
-  const batchDown = await call('/v1/batch', { body: { batch: [{ type: 'track', ...event }, { type: 'track', userId: 'zoe', event: 'api.ping' }] } });
+  const batchDown = await call('/v1/batch', {
+    body: {
+      batch: [
+        { type: 'track', ...event },
+        { type: 'track', userId: 'zoe', event: 'api.ping' },
+      ],
+    },
+  });
   expect(batchDown.status).toBe(503);
   expect(batchDown.body.messageIds[0]).toBe('outage-1');
   expect(batchDown.body.messageIds[1]).toMatch(/^[0-9a-f-]{36}$/); // generated: the client needs it to retry safely

@@ -9,8 +9,11 @@ const root = join(__dirname, '..', '..');
 
 function runBench(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', join(root, 'bench', 'main.ts'), ...args], { cwd: root, timeout: 170_000, maxBuffer: 20 * 2 ** 20 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'bench', 'main.ts'), ...args],
+      { cwd: root, timeout: 170_000, maxBuffer: 20 * 2 ** 20 },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }

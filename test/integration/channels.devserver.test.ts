@@ -69,10 +69,26 @@ afterAll(async () => {
 
 let requests = 0;
 /** What a journey's `send` signals to the customer workflow. */
-async function requestDelivery(customerId: string, channels: Channel[], template: string, data: Record<string, unknown>, topic: Topic = 'marketing'): Promise<string> {
+async function requestDelivery(
+  customerId: string,
+  channels: Channel[],
+  template: string,
+  data: Record<string, unknown>,
+  topic: Topic = 'marketing',
+): Promise<string> {
   const journeyWorkflowId = `journey:channels-test:${customerId}`;
   const id = `${journeyWorkflowId}/1.${++requests}`;
-  const request: DeliveryRequest = { id, journeyWorkflowId, journey: 'channels-test', channels, template, data, topic, urgent: false, requestedAt: new Date().toISOString() };
+  const request: DeliveryRequest = {
+    id,
+    journeyWorkflowId,
+    journey: 'channels-test',
+    channels,
+    template,
+    data,
+    topic,
+    urgent: false,
+    requestedAt: new Date().toISOString(),
+  };
   await engine.client.workflow.getHandle(customerWorkflowId(customerId)).signal(deliveryRequestSignal, request);
   return id;
 }
@@ -98,7 +114,11 @@ async function optInToSms(customerId: string, phone: string, traits: Record<stri
 
 test('(a) a customer with a phone number and SMS consent gets an SMS: the twilio client calls Prism, the ledger has the SID', async () => {
   await optInToSms('sms-ada', '+14155550123', { firstName: 'Ada' });
-  const id = await requestDelivery('sms-ada', ['sms', 'email'], 'abandoned-cart/reminder-2', { cartId: 'A1', items: [{ sku: 's1', name: 'Red shoe', price: 49 }], value: 49 });
+  const id = await requestDelivery('sms-ada', ['sms', 'email'], 'abandoned-cart/reminder-2', {
+    cartId: 'A1',
+    items: [{ sku: 's1', name: 'Red shoe', price: 49 }],
+    value: 49,
+  });
 
   const ledger = await ledgerWhen('sms-ada', (l) => l.some((e) => e.id === id && e.status !== 'sending'));
   const entry = ledger.find((e) => e.id === id);
@@ -125,10 +145,19 @@ test('(a) a customer with a phone number and SMS consent gets an SMS: the twilio
 test('(a) a phone number that is not E.164 fails permanently and the workflow falls back to email', async () => {
   await optInToSms('sms-bad', '0171 1234567');
   const before = prism.recorded.length;
-  const id = await requestDelivery('sms-bad', ['sms', 'email'], 'abandoned-cart/reminder-2', { cartId: 'B1', items: [{ sku: 's1', name: 'Blue hat', price: 9 }], value: 9 });
+  const id = await requestDelivery('sms-bad', ['sms', 'email'], 'abandoned-cart/reminder-2', {
+    cartId: 'B1',
+    items: [{ sku: 's1', name: 'Blue hat', price: 9 }],
+    value: 9,
+  });
 
   const ledger = await ledgerWhen('sms-bad', (l) => l.some((e) => e.id === `${id}~sms` && e.status === 'sent'));
-  expect(ledger.find((e) => e.id === id)).toMatchObject({ status: 'failed', channel: 'sms', reason: 'PermanentDeliveryFailure', detail: expect.stringContaining('not an E.164 phone number') });
+  expect(ledger.find((e) => e.id === id)).toMatchObject({
+    status: 'failed',
+    channel: 'sms',
+    reason: 'PermanentDeliveryFailure',
+    detail: expect.stringContaining('not an E.164 phone number'),
+  });
   expect(ledger.find((e) => e.id === `${id}~sms`)).toMatchObject({ status: 'sent', channel: 'email', to: 'sms-bad@example.com' });
   const mail = await smtp.waitFor((m) => recipient(m) === 'sms-bad@example.com');
   expect(mail.subject).toBe('Still thinking it over?');

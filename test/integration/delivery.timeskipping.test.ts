@@ -15,7 +15,11 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 beforeAll(async () => {
-  h = await startTimeSkippingHarness({ policy: { caps: { perDay: 2, perWeek: 5 }, quietHours: { start: '21:00', end: '08:00' } } }, undefined, bundleWithTestJourneys());
+  h = await startTimeSkippingHarness(
+    { policy: { caps: { perDay: 2, perWeek: 5 }, quietHours: { start: '21:00', end: '08:00' } } },
+    undefined,
+    bundleWithTestJourneys(),
+  );
   ({ smtp, engine, clock } = h);
 });
 
@@ -26,7 +30,15 @@ afterAll(async () => {
 const later = async (ms: number) => clock.advanceTo(new Date((await clock.now()).getTime() + ms));
 const state = (id: string) => engine.client.workflow.getHandle(`customer:${id}`).query(stateQuery);
 const localTime = (iso: string, tz: string) =>
-  new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
+  new Intl.DateTimeFormat('en-CA', {
+    timeZone: tz,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(new Date(iso));
 
 async function customer(id: string, timezone: string) {
   h.watch(id);
@@ -38,7 +50,6 @@ async function nightBeforeDst(): Promise<{ at: string; morning: string }> {
   const year = (await clock.now()).getUTCFullYear() + 1;
   const firstSunday = [...Array(7)].map((_, i) => new Date(Date.UTC(year, 2, i + 1))).find((d) => d.getUTCDay() === 0) as Date;
   const dstSunday = new Date(firstSunday.getTime() + 7 * DAY);
-  const saturday = new Date(dstSunday.getTime() - DAY).toISOString().slice(0, 10);
   // 23:30 EST (UTC-5) on Saturday = 04:30Z Sunday; 08:00 EDT (UTC-4) on Sunday = 12:00Z.
   return { at: `${dstSunday.toISOString().slice(0, 10)}T04:30:00Z`, morning: `${dstSunday.toISOString().slice(0, 10)}T12:00:00Z` };
 }

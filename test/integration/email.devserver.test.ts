@@ -95,14 +95,28 @@ test('the customer workflow continues-as-new before its history grows large, wit
     const first = (await handle.describe()).runId;
     // "Forget my links" once: the link generation is state that must cross over too.
     await handle.signal(forgetLinksSignal, {});
-    await small.send({ customerId: 'quinn', name: 'checkout.started', messageId: 'quinn-checkout', properties: { cartId: 'F', items: [{ sku: 's', name: 'Shoe', price: 1 }], value: 1 } });
+    await small.send({
+      customerId: 'quinn',
+      name: 'checkout.started',
+      messageId: 'quinn-checkout',
+      properties: { cartId: 'F', items: [{ sku: 's', name: 'Shoe', price: 1 }], value: 1 },
+    });
     for (let i = 0; i < 30; i++) await small.send({ customerId: 'quinn', name: 'page.viewed', properties: { i } });
     // Routing all 32 events takes well over 40 history events; once its inbox is empty it continues-as-new.
     let runId = first;
-    await eventually('the customer workflow to continue as new', async () => (runId = (await handle.describe()).runId) !== first, { timeoutMs: 15_000, intervalMs: 100, optional: true });
+    await eventually('the customer workflow to continue as new', async () => (runId = (await handle.describe()).runId) !== first, {
+      timeoutMs: 15_000,
+      intervalMs: 100,
+      optional: true,
+    });
     expect(runId).not.toBe(first);
     let s = await handle.query(stateQuery);
-    const received = (n: number) => eventually(`${n} events on the customer`, async () => (s = await handle.query(stateQuery)).eventsReceived >= n, { timeoutMs: 10_000, intervalMs: 100, optional: true });
+    const received = (n: number) =>
+      eventually(`${n} events on the customer`, async () => (s = await handle.query(stateQuery)).eventsReceived >= n, {
+        timeoutMs: 10_000,
+        intervalMs: 100,
+        optional: true,
+      });
     await received(32);
     expect(s.eventsReceived).toBe(32);
     expect(s.traits.tier).toBe('gold');
@@ -111,7 +125,12 @@ test('the customer workflow continues-as-new before its history grows large, wit
     // The links the mails carry keep working: the same generation, and the incarnation is the chain's first run.
     expect((await handle.query(profileQuery)).links).toEqual({ generation: 1, incarnation: first });
     // The dedupe memory crossed over too: a retry of an old event is still ignored.
-    await small.send({ customerId: 'quinn', name: 'checkout.started', messageId: 'quinn-checkout', properties: { cartId: 'F', items: [{ sku: 's', name: 'Shoe', price: 1 }], value: 1 } });
+    await small.send({
+      customerId: 'quinn',
+      name: 'checkout.started',
+      messageId: 'quinn-checkout',
+      properties: { cartId: 'F', items: [{ sku: 's', name: 'Shoe', price: 1 }], value: 1 },
+    });
     await small.send({ customerId: 'quinn', name: 'page.viewed', properties: { last: true } });
     await received(33);
     expect(s.eventsReceived).toBe(33);

@@ -12,7 +12,16 @@ import { loadConfig } from '../../config/config';
 import type { CustomerEvent } from '../../sdk/events';
 import type { DeliveryRequest, LedgerEntry } from '../../domain/customerState';
 import type { EngineConfig } from '../../domain/engineConfig';
-import { customerWorkflowId, deliveryRequestSignal, eventSignal, journeyWorkflowId, ledgerQuery, profileQuery, stateQuery, updateConsentSignal } from '../../domain/messages';
+import {
+  customerWorkflowId,
+  deliveryRequestSignal,
+  eventSignal,
+  journeyWorkflowId,
+  ledgerQuery,
+  profileQuery,
+  stateQuery,
+  updateConsentSignal,
+} from '../../domain/messages';
 import { CUSTOMER_ID } from '../../domain/searchAttributes';
 import { bundleWithTestJourneys } from '../helpers/engine';
 import { eventually } from '../helpers/eventually';
@@ -46,7 +55,10 @@ const BAD = {
 };
 const cases = Object.entries(BAD);
 
-async function post(path: string, body: unknown): Promise<{ status: number; body: { error?: string; message?: string; issues?: Array<{ path: string; message: string }> } }> {
+async function post(
+  path: string,
+  body: unknown,
+): Promise<{ status: number; body: { error?: string; message?: string; issues?: Array<{ path: string; message: string }> } }> {
   const res = await fetch(`${url}${path}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
@@ -68,18 +80,26 @@ async function exists(customerId: string): Promise<boolean> {
 
 const ledger = (customerId: string) => h.engine.client.workflow.getHandle(customerWorkflowId(customerId)).query(ledgerQuery);
 const ledgerEntry = (customerId: string, match: (e: LedgerEntry) => boolean) =>
-  eventually(`a matching ledger entry of ${customerId}`, async () => (await ledger(customerId)).find((e) => match(e) && e.status !== 'sending'), { timeoutMs: 30_000 });
+  eventually(`a matching ledger entry of ${customerId}`, async () => (await ledger(customerId)).find((e) => match(e) && e.status !== 'sending'), {
+    timeoutMs: 30_000,
+  });
 
 /** Every address any mail so far was really delivered to (SMTP RCPT TO), and every To/Cc/Bcc header. */
 function everyRecipient(): string[] {
-  return h.smtp.mails.flatMap((m) => [...(h.smtp.envelope(m)?.to ?? []), ...[m.to, m.cc, m.bcc].flat().flatMap((a) => (a ? a.value.map((v) => v.address ?? '') : []))]);
+  return h.smtp.mails.flatMap((m) => [
+    ...(h.smtp.envelope(m)?.to ?? []),
+    ...[m.to, m.cc, m.bcc].flat().flatMap((a) => (a ? a.value.map((v) => v.address ?? '') : [])),
+  ]);
 }
 
 describe('the API answers 400 naming traits.email and stores nothing', () => {
   test.each(cases.map(([name, email], i) => [name, email, `ea-new-${i}`]))('identify with %s', async (_name, email, customerId) => {
     const res = await post('/v1/identify', { userId: customerId, traits: { email, firstName: 'Ada' }, messageId: `${customerId}-1` });
     expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ error: 'invalid_request', message: expect.stringMatching(/^invalid request: traits\.email: expected exactly one email address: /) });
+    expect(res.body).toMatchObject({
+      error: 'invalid_request',
+      message: expect.stringMatching(/^invalid request: traits\.email: expected exactly one email address: /),
+    });
     expect(res.body.issues).toEqual([{ path: 'traits.email', message: expect.stringMatching(/^expected exactly one email address: /) }]);
     expect(await exists(customerId)).toBe(false);
   });
@@ -107,7 +127,11 @@ describe('the API answers 400 naming traits.email and stores nothing', () => {
     await eventually('the first identify', async () => (await handle.query(stateQuery)).eventsReceived === 1, { timeoutMs: 30_000 });
     for (const [, email] of cases) expect((await post('/v1/identify', { userId: 'ea-known', traits: { email } })).status).toBe(400);
     const s = await handle.query(stateQuery);
-    expect({ events: s.eventsReceived, email: s.identities.email, trait: s.traits.email }).toEqual({ events: 1, email: 'known@example.com', trait: 'known@example.com' });
+    expect({ events: s.eventsReceived, email: s.identities.email, trait: s.traits.email }).toEqual({
+      events: 1,
+      email: 'known@example.com',
+      trait: 'known@example.com',
+    });
   });
 });
 
@@ -126,19 +150,26 @@ async function storeRaw(customerId: string, traits: Record<string, unknown>): Pr
 }
 
 describe('a bad value already stored cannot be sent', () => {
-  test.each(cases.map(([name, email], i) => [name, email, `ea-stored-${i}`]))('%s: the welcome mail is not sent; the ledger says invalid-address', async (_name, email, customerId) => {
-    await storeRaw(customerId, { email, firstName: 'Eve' });
-    // The profile really holds it (this is the state a customer could be in before the check existed).
-    expect((await h.engine.client.workflow.getHandle(customerWorkflowId(customerId)).query(profileQuery)).identities.email).toBe(email);
-    await h.engine.send({ customerId, name: 'user.signed_up', properties: { plan: 'pro' } });
-    const failed = await ledgerEntry(customerId, (e) => e.template === 'welcome/hello');
-    expect(failed).toMatchObject({ status: 'failed', channel: 'email', reason: 'invalid-address' });
-    expect(failed.detail).toMatch(new RegExp(`^cannot mail customer "${customerId}": the "email" trait is not exactly one email address \\(.+\\); nothing was sent\\. Fix the trait with identify`));
-    expect(failed.detail).not.toContain('evil.example');
-    await h.clock.settle();
-    // Nothing reached the SMTP server for any of the addresses in it, as recipient or header.
-    expect(everyRecipient().filter((a) => a.includes('evil.example') || a.includes('ok.example'))).toEqual([]);
-  });
+  test.each(cases.map(([name, email], i) => [name, email, `ea-stored-${i}`]))(
+    '%s: the welcome mail is not sent; the ledger says invalid-address',
+    async (_name, email, customerId) => {
+      await storeRaw(customerId, { email, firstName: 'Eve' });
+      // The profile really holds it (this is the state a customer could be in before the check existed).
+      expect((await h.engine.client.workflow.getHandle(customerWorkflowId(customerId)).query(profileQuery)).identities.email).toBe(email);
+      await h.engine.send({ customerId, name: 'user.signed_up', properties: { plan: 'pro' } });
+      const failed = await ledgerEntry(customerId, (e) => e.template === 'welcome/hello');
+      expect(failed).toMatchObject({ status: 'failed', channel: 'email', reason: 'invalid-address' });
+      expect(failed.detail).toMatch(
+        new RegExp(
+          `^cannot mail customer "${customerId}": the "email" trait is not exactly one email address \\(.+\\); nothing was sent\\. Fix the trait with identify`,
+        ),
+      );
+      expect(failed.detail).not.toContain('evil.example');
+      await h.clock.settle();
+      // Nothing reached the SMTP server for any of the addresses in it, as recipient or header.
+      expect(everyRecipient().filter((a) => a.includes('evil.example') || a.includes('ok.example'))).toEqual([]);
+    },
+  );
 
   test('with another channel in the request, the message moves on to it (as for any permanent failure)', async () => {
     const customerId = 'ea-fallback';

@@ -99,7 +99,11 @@ test("re-entry 'one-at-a-time': a new checkout for a running cart does not start
   await engine.send({ customerId: 'omar', name: 'checkout.started', properties: cart('D') });
   await later(2 * HOUR);
   expect((await state('omar')).journeys['journey:abandoned-cart:omar:D'].entries).toBe(2);
-  expect(mailsTo('omar@example.com').map((m) => m.subject)).toEqual(['You left 1 item in your cart', 'Still thinking it over?', 'You left 1 item in your cart']);
+  expect(mailsTo('omar@example.com').map((m) => m.subject)).toEqual([
+    'You left 1 item in your cart',
+    'Still thinking it over?',
+    'You left 1 item in your cart',
+  ]);
 });
 
 test('an operator exit stops a journey before its next message', async () => {

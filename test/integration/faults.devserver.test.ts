@@ -7,7 +7,17 @@ import { Client, Connection } from '@temporalio/client';
 import { sendEvent } from '../../client/events';
 import type { EngineConfig } from '../../domain/engineConfig';
 import { customerWorkflowId } from '../../domain/messages';
-import { describeGaps, expectKillGuarantee, perRecipient, reliabilityLine, replyToJournalMs, sendsRunningOn, until, untilRecordedAsSent, workerIdentity } from '../helpers/faults';
+import {
+  describeGaps,
+  expectKillGuarantee,
+  perRecipient,
+  reliabilityLine,
+  replyToJournalMs,
+  sendsRunningOn,
+  until,
+  untilRecordedAsSent,
+  workerIdentity,
+} from '../helpers/faults';
 import { startSmtpSink } from '../../harness/smtpSink';
 import { freePort, startTemporalProcess, type TemporalProcess } from '../../harness/temporalProcess';
 import { startWorkerProcess, type WorkerProcess } from '../../harness/workerProcess';
@@ -51,8 +61,24 @@ async function signUp(taskQueue: string, ids: string[]): Promise<void> {
   await Promise.all(
     Array.from({ length: 16 }, async () => {
       for (let id = queue.shift(); id; id = queue.shift()) {
-        await sendEvent(client, { messageId: `${id}-identify`, type: 'identify', customerId: id, name: 'identify', properties: {}, traits: { email: `${id}@example.com` }, context: {} }, { taskQueue, engine });
-        await sendEvent(client, { messageId: `${id}-signup`, type: 'track', customerId: id, name: 'user.signed_up', properties: {}, traits: {}, context: {} }, { taskQueue, engine });
+        await sendEvent(
+          client,
+          {
+            messageId: `${id}-identify`,
+            type: 'identify',
+            customerId: id,
+            name: 'identify',
+            properties: {},
+            traits: { email: `${id}@example.com` },
+            context: {},
+          },
+          { taskQueue, engine },
+        );
+        await sendEvent(
+          client,
+          { messageId: `${id}-signup`, type: 'track', customerId: id, name: 'user.signed_up', properties: {}, traits: {}, context: {} },
+          { taskQueue, engine },
+        );
         n++;
       }
     }),
@@ -74,9 +100,18 @@ test('SIGKILL of the worker in the middle of 100 sends: a new worker finishes th
 
     const metricsPort = await freePort();
     await worker('faults-kill', smtp.port, metricsPort);
-    await until('a mail for every customer', () => perRecipient(smtp.mails).size >= CUSTOMERS, 180_000, () => `${perRecipient(smtp.mails).size}/${CUSTOMERS}`);
+    await until(
+      'a mail for every customer',
+      () => perRecipient(smtp.mails).size >= CUSTOMERS,
+      180_000,
+      () => `${perRecipient(smtp.mails).size}/${CUSTOMERS}`,
+    );
     await untilRecordedAsSent(client, ids, 'welcome/hello', 120_000);
-    const outcome = expectKillGuarantee(ids.map((id) => ({ id, address: `${id}@example.com` })), smtp.mails, runningAtKill);
+    const outcome = expectKillGuarantee(
+      ids.map((id) => ({ id, address: `${id}@example.com` })),
+      smtp.mails,
+      runningAtKill,
+    );
     const gaps = replyToJournalMs(smtp, join(dir, 'data', 'outbox'));
     reliabilityLine(
       `worker SIGKILL mid-batch: killed at ${atKill}/${CUSTOMERS} mails with ${outcome.runningAtKill} send(s) running, a new worker finished; ${outcome.mailed}/${CUSTOMERS} customers mailed, lost ${outcome.lost}, duplicated ${outcome.duplicated} (same Message-ID); SMTP 250 to outbox journal: ${describeGaps(gaps)}`,

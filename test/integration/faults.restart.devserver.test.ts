@@ -18,7 +18,17 @@ import { loadConfig } from '../../config/config';
 import type { EngineConfig } from '../../domain/engineConfig';
 import { customerWorkflowId, profileQuery, stateQuery } from '../../domain/messages';
 import { startEngine, type RunningEngine } from '../helpers/engine';
-import { bundleWithFaultJourneys, perRecipient, postJson, postUntilAccepted, reliabilityLine, sleep, subjectsOf, until, type Delivery } from '../helpers/faults';
+import {
+  bundleWithFaultJourneys,
+  perRecipient,
+  postJson,
+  postUntilAccepted,
+  reliabilityLine,
+  sleep,
+  subjectsOf,
+  until,
+  type Delivery,
+} from '../helpers/faults';
 import { emailActivitiesFor, startSmtpSink, type SmtpSink } from '../../harness/smtpSink';
 import { startTemporalProcess, type TemporalProcess } from '../../harness/temporalProcess';
 
@@ -73,7 +83,13 @@ test('SIGKILL of the Temporal server mid-sleep and mid-wait, restart on the same
   const batch = [
     ...carts.flatMap(({ id, secondMs }) => [
       { type: 'identify', userId: id, traits: { email: email(id), firstName: id }, messageId: `${id}-identify` },
-      { type: 'track', userId: id, event: 'fastcart.started', properties: { cartId: `c-${id}`, items, value: 120, firstMs: 0, secondMs }, messageId: `${id}-cart` },
+      {
+        type: 'track',
+        userId: id,
+        event: 'fastcart.started',
+        properties: { cartId: `c-${id}`, items, value: 120, firstMs: 0, secondMs },
+        messageId: `${id}-cart`,
+      },
     ]),
     ...welcomes.flatMap(({ id, waitMs }) => [
       { type: 'identify', userId: id, traits: { email: email(id), firstName: id }, messageId: `${id}-identify` },
@@ -84,7 +100,12 @@ test('SIGKILL of the Temporal server mid-sleep and mid-wait, restart on the same
   expect(started.status).toBe(200);
 
   // Everyone got their first message: carts are asleep, welcomes are waiting.
-  await until('the first message of all 12 journeys', () => smtp.mails.length >= 12, 60_000, () => `${smtp.mails.length} mails`);
+  await until(
+    'the first message of all 12 journeys',
+    () => smtp.mails.length >= 12,
+    60_000,
+    () => `${smtp.mails.length} mails`,
+  );
   const firstMailsBy = Date.now(); // every reminder-1 went out before this
   for (const { id } of carts) {
     const h = engine.client.workflow.getHandle(`journey:fast-cart:${id}:c-${id}`);
@@ -112,7 +133,10 @@ test('SIGKILL of the Temporal server mid-sleep and mid-wait, restart on the same
   const deliveries = await Promise.all(retries);
   // The client never saw some of those 200s (say): it sends each once more. Counted once all the same.
   for (const id of projects) {
-    expect((await postJson(url, '/v1/track', { userId: id, event: 'project.created', properties: { projectId: `p-${id}` }, messageId: `${id}-project` }, KEY)).status).toBe(200);
+    expect(
+      (await postJson(url, '/v1/track', { userId: id, event: 'project.created', properties: { projectId: `p-${id}` }, messageId: `${id}-project` }, KEY))
+        .status,
+    ).toBe(200);
   }
   const statuses = deliveries.flatMap((d) => d.statuses);
   expect(statuses.filter((s) => s === 503).length).toBeGreaterThanOrEqual(3); // each was refused at least once while down
@@ -123,7 +147,13 @@ test('SIGKILL of the Temporal server mid-sleep and mid-wait, restart on the same
   // start-to-close timeout, and later still on a loaded machine: allow for it.
   const everyone = [...carts.map((c) => c.id), ...welcomes.map((w) => w.id)];
   const waitingFor = () => everyone.filter((id) => (perRecipient(smtp.mails).get(email(id)) ?? 0) < 2);
-  await until('the second message of all 12 journeys', () => smtp.mails.length >= expected, 180_000, () => `${smtp.mails.length}/${expected} mails; still waiting for ${waitingFor().join(', ')} (restarted ${((Date.now() - restartedAt) / 1000).toFixed(0)} s ago)`);
+  await until(
+    'the second message of all 12 journeys',
+    () => smtp.mails.length >= expected,
+    180_000,
+    () =>
+      `${smtp.mails.length}/${expected} mails; still waiting for ${waitingFor().join(', ')} (restarted ${((Date.now() - restartedAt) / 1000).toFixed(0)} s ago)`,
+  );
   await sleep(3000); // anything doubled would arrive now
   const counts = perRecipient(smtp.mails);
   const lost = everyone.reduce((n, id) => n + Math.max(0, 2 - (counts.get(email(id)) ?? 0)), 0);

@@ -71,9 +71,7 @@ async function reminder2(customerId: string, timeoutMs = 60_000): Promise<Ledger
 }
 
 test('Twilio answers 429, then 500, then works: the SMS is delivered once, retried with back-off', async () => {
-  prism.inject(
-    failFirst((form) => form.get('To') === FLAKY, [twilioError(429, 20429, 'Too Many Requests'), twilioError(500, 20500, 'Internal Server Error')]),
-  );
+  prism.inject(failFirst((form) => form.get('To') === FLAKY, [twilioError(429, 20429, 'Too Many Requests'), twilioError(500, 20500, 'Internal Server Error')]));
   await abandonCart('sms-flaky', FLAKY);
   const entries = await reminder2('sms-flaky');
   expect(entries).toEqual([expect.objectContaining({ status: 'sent', channel: 'sms', to: FLAKY, providerId: expect.stringMatching(/^SM/) })]);
@@ -100,13 +98,14 @@ test('Twilio answers 429, then 500, then works: the SMS is delivered once, retri
 
 test('Twilio 21211 (not a valid number): no retry storm, exactly one Twilio call, the email fallback goes out once', async () => {
   prism.inject(
-    injectors(
-      (_r, form) => (form.get('To') === INVALID ? twilioError(400, 21211, `The 'To' number ${INVALID} is not a valid phone number.`) : undefined),
-    ),
+    injectors((_r, form) => (form.get('To') === INVALID ? twilioError(400, 21211, `The 'To' number ${INVALID} is not a valid phone number.`) : undefined)),
   );
   await abandonCart('sms-invalid', INVALID);
   await reminder2('sms-invalid');
-  await smtp.waitFor((m) => m.subject === 'Still thinking it over?' && m.to !== undefined && JSON.stringify(m.to).includes('sms-invalid@twilio.example'), 30_000);
+  await smtp.waitFor(
+    (m) => m.subject === 'Still thinking it over?' && m.to !== undefined && JSON.stringify(m.to).includes('sms-invalid@twilio.example'),
+    30_000,
+  );
   await sleep(6000); // a retry would have come after 2 s, a second after 4 s more
 
   const calls = prism.recorded.filter((r) => toNumber(r, INVALID));
@@ -117,5 +116,7 @@ test('Twilio 21211 (not a valid number): no retry storm, exactly one Twilio call
   expect(entries[0].detail ?? entries[0].reason).toMatch(/21211|not a valid phone number/);
   const mails = smtp.mailsTo('sms-invalid@twilio.example').map((m) => m.subject);
   expect(mails).toEqual(['You left 1 item in your cart', 'Still thinking it over?']);
-  reliabilityLine(`Twilio 21211: ${calls.length} Twilio call(s), email fallback ×${mails.filter((s) => s === 'Still thinking it over?').length}; lost 0, duplicated 0`);
+  reliabilityLine(
+    `Twilio 21211: ${calls.length} Twilio call(s), email fallback ×${mails.filter((s) => s === 'Still thinking it over?').length}; lost 0, duplicated 0`,
+  );
 }, 120_000);

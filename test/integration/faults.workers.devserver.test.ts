@@ -98,8 +98,24 @@ test('two workers share the load; SIGKILL one mid-send: the other finishes, noth
   await Promise.all(
     Array.from({ length: 8 }, async () => {
       for (let id = queue.shift(); id; id = queue.shift()) {
-        await sendEvent(client, { messageId: `${id}-identify`, type: 'identify', customerId: id, name: 'identify', properties: {}, traits: { email: `${id}@workers.example` }, context: {} }, { taskQueue: TASK_QUEUE, engine });
-        await sendEvent(client, { messageId: `${id}-signup`, type: 'track', customerId: id, name: 'user.signed_up', properties: {}, traits: {}, context: {} }, { taskQueue: TASK_QUEUE, engine });
+        await sendEvent(
+          client,
+          {
+            messageId: `${id}-identify`,
+            type: 'identify',
+            customerId: id,
+            name: 'identify',
+            properties: {},
+            traits: { email: `${id}@workers.example` },
+            context: {},
+          },
+          { taskQueue: TASK_QUEUE, engine },
+        );
+        await sendEvent(
+          client,
+          { messageId: `${id}-signup`, type: 'track', customerId: id, name: 'user.signed_up', properties: {}, traits: {}, context: {} },
+          { taskQueue: TASK_QUEUE, engine },
+        );
       }
     }),
   );
@@ -125,11 +141,20 @@ test('two workers share the load; SIGKILL one mid-send: the other finishes, noth
   expect(a.proc.signalCode).toBe('SIGKILL');
 
   // The survivor finishes, including what the dead one had running (retried after its heartbeat timeout).
-  await until('a mail for every customer', () => perRecipient(smtp.mails).size >= CUSTOMERS, 180_000, () => `${perRecipient(smtp.mails).size}/${CUSTOMERS}`);
+  await until(
+    'a mail for every customer',
+    () => perRecipient(smtp.mails).size >= CUSTOMERS,
+    180_000,
+    () => `${perRecipient(smtp.mails).size}/${CUSTOMERS}`,
+  );
   // Done means every send is recorded as sent on its customer, not only that a mail arrived.
   await untilRecordedAsSent(client, ids, 'welcome/hello', 150_000);
   const after = await load(ports[1]);
-  const outcome = expectKillGuarantee(ids.map((id) => ({ id, address: `${id}@workers.example` })), smtp.mails, runningAtKill);
+  const outcome = expectKillGuarantee(
+    ids.map((id) => ({ id, address: `${id}@workers.example` })),
+    smtp.mails,
+    runningAtKill,
+  );
   reliabilityLine(
     `two workers, ${CUSTOMERS} customers: before the kill A ran ${before[0].workflowTasks} workflow tasks / ${before[0].activities} sends, B ${before[1].workflowTasks} / ${before[1].activities}; ` +
       `A SIGKILLed with ${outcome.runningAtKill} send(s) running, at ${atKill} mails; B finished (${after.activities} sends in all); ${outcome.mailed}/${CUSTOMERS} customers mailed, lost ${outcome.lost}, duplicated ${outcome.duplicated} (same Message-ID)`,

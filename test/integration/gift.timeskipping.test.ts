@@ -29,7 +29,12 @@ const boots = { sku: 'b-1', name: 'Hiking boots', category: 'outdoor', price: 14
 
 async function buyer(id: string) {
   h.watch(id);
-  await engine.send({ customerId: id, type: 'identify', name: 'identify', traits: { email: `${id}@example.com`, firstName: 'Grace', birthDate: '1981-05-02', interests: ['gardening'] } });
+  await engine.send({
+    customerId: id,
+    type: 'identify',
+    name: 'identify',
+    traits: { email: `${id}@example.com`, firstName: 'Grace', birthDate: '1981-05-02', interests: ['gardening'] },
+  });
 }
 
 test('a gift-wrapped order leaves interests alone and sends no "more of the same"; a purchase for oneself adds interests and a cross-sell', async () => {
@@ -47,7 +52,7 @@ test('a gift-wrapped order leaves interests alone and sends no "more of the same
   expect(smtp.mailsTo('grace@example.com')[0].subject).toBe('More outdoor picks for you');
 });
 
-test('teen merchandise bought by a 45-year-old gets one survey; the answer schedules a reminder 14 days before the niece\'s next birthday', async () => {
+test("teen merchandise bought by a 45-year-old gets one survey; the answer schedules a reminder 14 days before the niece's next birthday", async () => {
   await buyer('hank');
   await engine.send({ customerId: 'hank', name: 'order.completed', properties: { orderId: 'h-1', items: [hoodie] } });
   await later(DAY);
@@ -56,7 +61,11 @@ test('teen merchandise bought by a 45-year-old gets one survey; the answer sched
   const now = await clock.now();
   const birthday = new Date(now.getTime() + 60 * DAY);
   const mmdd = birthday.toISOString().slice(5, 10);
-  await engine.send({ customerId: 'hank', name: 'survey.answered', properties: { orderId: 'h-1', gift: true, occasion: 'birthday', occasionDate: mmdd, recipient: { name: 'Lily', relation: 'niece' } } });
+  await engine.send({
+    customerId: 'hank',
+    name: 'survey.answered',
+    properties: { orderId: 'h-1', gift: true, occasion: 'birthday', occasionDate: mmdd, recipient: { name: 'Lily', relation: 'niece' } },
+  });
   await later(45 * DAY);
   expect(templates('hank')).toEqual(['gift-or-self/survey']);
   await later(2 * DAY);

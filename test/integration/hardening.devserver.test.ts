@@ -92,10 +92,18 @@ function listeningAddresses(pid: number): string[] {
     if (b.every((x) => x === 0)) return '::';
     if (b.slice(0, 15).every((x) => x === 0) && b[15] === 1) return '::1';
     if (b.slice(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) return `::ffff:${v4(b.slice(12))}`;
-    return (b.map((x) => x.toString(16).padStart(2, '0')).join('').match(/.{4}/g) ?? []).join(':');
+    return (
+      b
+        .map((x) => x.toString(16).padStart(2, '0'))
+        .join('')
+        .match(/.{4}/g) ?? []
+    ).join(':');
   };
   const found: string[] = [];
-  for (const [file, six] of [['/proc/net/tcp', false], ['/proc/net/tcp6', true]] as const) {
+  for (const [file, six] of [
+    ['/proc/net/tcp', false],
+    ['/proc/net/tcp6', true],
+  ] as const) {
     for (const line of readFileSync(file, 'utf8').trim().split('\n').slice(1)) {
       const [, local, , state, , , , , , inode] = line.trim().split(/\s+/);
       if (state !== '0A' /* LISTEN */ || !inodes.has(inode)) continue;
@@ -121,7 +129,7 @@ function canConnect(host: string, to: number, timeoutMs = 2000): Promise<boolean
 
 // ---- 1. MailDev, as npm start runs it ------------------------------------------------------------------
 
-describe('MailDev started with npm start\'s arguments', () => {
+describe("MailDev started with npm start's arguments", () => {
   let maildev: ChildProcess | undefined;
   let output = '';
   afterAll(async () => {
@@ -142,10 +150,15 @@ describe('MailDev started with npm start\'s arguments', () => {
     maildev.stdout?.on('data', keep);
     maildev.stderr?.on('data', keep);
     const running = () => maildev!.exitCode === null && maildev!.signalCode === null;
-    await until('MailDev to open its SMTP and web ports', async () => {
-      if (!running()) throw new Error(`MailDev exited (${maildev!.exitCode ?? maildev!.signalCode}): ${output}`);
-      return (await canConnect('127.0.0.1', smtpPort)) && (await canConnect('127.0.0.1', webPort));
-    }, 30_000, () => output);
+    await until(
+      'MailDev to open its SMTP and web ports',
+      async () => {
+        if (!running()) throw new Error(`MailDev exited (${maildev!.exitCode ?? maildev!.signalCode}): ${output}`);
+        return (await canConnect('127.0.0.1', smtpPort)) && (await canConnect('127.0.0.1', webPort));
+      },
+      30_000,
+      () => output,
+    );
 
     // Every socket it listens on, as the kernel sees it.
     expect(listeningAddresses(maildev.pid!)).toEqual([`127.0.0.1:${smtpPort}`, `127.0.0.1:${webPort}`].sort());
@@ -170,7 +183,9 @@ describe('MailDev started with npm start\'s arguments', () => {
     for (const address of others) {
       expect([address, await canConnect(address, webPort), await canConnect(address, smtpPort)]).toEqual([address, false, false]);
     }
-    reliabilityLine(`hardening: MailDev listens on ${listeningAddresses(maildev.pid!).join(', ')}; not reachable on ${others.join(', ') || '(no other address)'}`);
+    reliabilityLine(
+      `hardening: MailDev listens on ${listeningAddresses(maildev.pid!).join(', ')}; not reachable on ${others.join(', ') || '(no other address)'}`,
+    );
   });
 });
 
@@ -180,13 +195,20 @@ describe('the codec endpoint without CODEC_AUTH_TOKEN refuses whatever came thro
   /** The identify signal's input as stored in the victim's history: encrypted. */
   async function storedIdentify(): Promise<Record<string, unknown>> {
     let payload: Record<string, unknown> | undefined;
-    await until('the identify in the victim\'s history', async () => {
-      const { history } = await engine.client.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: customerWorkflowId(VICTIM) } });
-      const signal = (history?.events ?? []).find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'event');
-      const stored = signal?.workflowExecutionSignaledEventAttributes?.input?.payloads?.[0];
-      if (stored) payload = payloadToJson(stored);
-      return payload !== undefined;
-    }, 20_000);
+    await until(
+      "the identify in the victim's history",
+      async () => {
+        const { history } = await engine.client.workflowService.getWorkflowExecutionHistory({
+          namespace: 'default',
+          execution: { workflowId: customerWorkflowId(VICTIM) },
+        });
+        const signal = (history?.events ?? []).find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'event');
+        const stored = signal?.workflowExecutionSignaledEventAttributes?.input?.payloads?.[0];
+        if (stored) payload = payloadToJson(stored);
+        return payload !== undefined;
+      },
+      20_000,
+    );
     expect(Buffer.from(String((payload!.metadata as Record<string, string>).encoding), 'base64').toString()).toBe('binary/encrypted');
     return payload!;
   }
@@ -195,7 +217,7 @@ describe('the codec endpoint without CODEC_AUTH_TOKEN refuses whatever came thro
     return data ? Buffer.from(data, 'base64').toString() : '';
   };
 
-  test('directly from loopback, the caller gets the customer\'s email back (the control)', async () => {
+  test("directly from loopback, the caller gets the customer's email back (the control)", async () => {
     const res = await send('POST', '/codec/decode', json, JSON.stringify({ payloads: [await storedIdentify()] }));
     expect(res.status).toBe(200);
     expect(decoded(res.text)).toContain(VICTIM_EMAIL);
@@ -258,7 +280,12 @@ describe('deeply nested JSON is a 400 naming where, before anything walks it; Tw
   });
 
   test('100,000 deep in a batch (200 KB), and objects 3,000 deep in a track call: 400', async () => {
-    const batch = await send('POST', '/v1/batch', { ...auth, ...json }, `{"batch":[{"type":"track","userId":"hd-deeper","event":"e","properties":{"x":${deepArrays(100_000)}}}]}`);
+    const batch = await send(
+      'POST',
+      '/v1/batch',
+      { ...auth, ...json },
+      `{"batch":[{"type":"track","userId":"hd-deeper","event":"e","properties":{"x":${deepArrays(100_000)}}}]}`,
+    );
     expect([batch.status, JSON.parse(batch.text).issues[0].path]).toEqual([400, expect.stringMatching(/^batch\.0\.properties\.x\.0/)]);
     const track = await send('POST', '/v1/track', { ...auth, ...json }, `{"userId":"hd-deep-track","event":"e","properties":${deepObjects(3000)}}`);
     expect([track.status, JSON.parse(track.text).issues[0].path]).toEqual([400, expect.stringMatching(/^properties\.a\.a/)]);
@@ -310,7 +337,9 @@ describe('write keys with a Basic password; over-long and malformed customer lin
     expect(refused.headers['www-authenticate']).toContain('Basic');
     expect(JSON.parse(refused.text)).toEqual({
       error: 'unauthorized',
-      message: expect.stringMatching(/^the HTTP Basic password must be empty: send the write key as the HTTP Basic username with an empty password \(curl -u KEY:\) or as Authorization: Bearer KEY/),
+      message: expect.stringMatching(
+        /^the HTTP Basic password must be empty: send the write key as the HTTP Basic username with an empty password \(curl -u KEY:\) or as Authorization: Bearer KEY/,
+      ),
       issues: [{ path: 'headers.authorization', message: 'the Basic password must be empty' }],
     });
     expect(await exists('hd-basicpw')).toBe(false);
@@ -322,13 +351,13 @@ describe('write keys with a Basic password; over-long and malformed customer lin
   const pageHeaders = (res: RawAnswer) => Object.fromEntries(Object.keys(PAGE_HEADERS).map((name) => [name, res.headers[name]]));
 
   test.each([
-    ['GET /preferences/<20,000 characters> (over Node\'s 16 KB request head)', 'GET', `/preferences/${'A'.repeat(20_000)}`, 414, 'This link is too long'],
+    ["GET /preferences/<20,000 characters> (over Node's 16 KB request head)", 'GET', `/preferences/${'A'.repeat(20_000)}`, 414, 'This link is too long'],
     ['POST /preferences/<20,000 characters>', 'POST', `/preferences/${'A'.repeat(20_000)}`, 414, 'This link is too long'],
-    ['GET /unsubscribe/<5,000 characters> (over the router\'s 2,048)', 'GET', `/unsubscribe/${'A'.repeat(5000)}`, 414, 'This link is too long'],
+    ["GET /unsubscribe/<5,000 characters> (over the router's 2,048)", 'GET', `/unsubscribe/${'A'.repeat(5000)}`, 414, 'This link is too long'],
     ['POST /unsubscribe/<3,000 characters>', 'POST', `/unsubscribe/${'A'.repeat(3000)}`, 414, 'This link is too long'],
     ['GET /preferences/%E0%A4%A (broken %-encoding)', 'GET', '/preferences/%E0%A4%A', 400, 'This link is not valid'],
     ['GET /preferences/a/b (no such page)', 'GET', '/preferences/a/b', 404, 'This page does not exist'],
-  ])('%s: the customer pages\' HTML error page with their security headers', async (_name, method, path, status, title) => {
+  ])("%s: the customer pages' HTML error page with their security headers", async (_name, method, path, status, title) => {
     const res = await send(method, path, method === 'POST' ? formHeaders : {}, method === 'POST' ? 'List-Unsubscribe=One-Click' : undefined);
     expect(res.status).toBe(status);
     expect(pageHeaders(res)).toEqual(PAGE_HEADERS);
@@ -338,7 +367,7 @@ describe('write keys with a Basic password; over-long and malformed customer lin
     expect(res.text).not.toContain('AAAAAAAAAA');
   });
 
-  test('the same on API paths: the API\'s JSON error format', async () => {
+  test("the same on API paths: the API's JSON error format", async () => {
     const long = await send('GET', `/v1/${'A'.repeat(20_000)}`);
     expect([long.status, JSON.parse(long.text)]).toEqual([414, { error: 'invalid_request', message: expect.any(String), issues: expect.any(Array) }]);
     const header = await send('POST', '/v1/track', { ...json, authorization: `Bearer ${'k'.repeat(64 * 1024)}` }, '{}');
@@ -351,8 +380,9 @@ describe('write keys with a Basic password; over-long and malformed customer lin
 afterAll(() => {
   const byStatus = seen.reduce<Record<number, number>>((acc, s) => ({ ...acc, [s]: (acc[s] ?? 0) + 1 }), {});
   reliabilityLine(
-    `hardening: ${seen.length} requests: ${Object.entries(byStatus).map(([s, n]) => `${s}×${n}`).join(', ')}; 5xx ${seen.filter((s) => s >= 500).length}; ` +
-      `error log lines ${logLines.filter((l) => /"level":(50|60)/.test(l)).length}`,
+    `hardening: ${seen.length} requests: ${Object.entries(byStatus)
+      .map(([s, n]) => `${s}×${n}`)
+      .join(', ')}; 5xx ${seen.filter((s) => s >= 500).length}; ` + `error log lines ${logLines.filter((l) => /"level":(50|60)/.test(l)).length}`,
   );
   expect(seen.filter((s) => s >= 500)).toEqual([]);
   expect(logLines.filter((l) => /"level":(50|60)|RangeError/.test(l))).toEqual([]);

@@ -27,10 +27,16 @@ const daysAgo = async (days: number) => new Date((await clock.now()).getTime() -
 
 async function owner(id: string) {
   h.watch(id);
-  await engine.send({ customerId: id, type: 'identify', name: 'identify', traits: { email: `${id}@example.com`, firstName: 'Maya', timezone: 'America/Chicago' } });
+  await engine.send({
+    customerId: id,
+    type: 'identify',
+    name: 'identify',
+    traits: { email: `${id}@example.com`, firstName: 'Maya', timezone: 'America/Chicago' },
+  });
 }
 
-const adopt = async (customerId: string, pet: Record<string, unknown>) => engine.send({ customerId, name: 'pet.adopted', properties: { species: 'dog', ...pet } });
+const adopt = async (customerId: string, pet: Record<string, unknown>) =>
+  engine.send({ customerId, name: 'pet.adopted', properties: { species: 'dog', ...pet } });
 
 test('two dogs run as two journeys; the five-year-old never gets a puppy message; mails go out at 09:00 Chicago time', async () => {
   await owner('maya');
@@ -41,13 +47,17 @@ test('two dogs run as two journeys; the five-year-old never gets a puppy message
   await later(130 * DAY);
 
   const got = templates('maya');
-  expect(got).toEqual(expect.arrayContaining(['pet-lifecycle/puppy-welcome', 'pet-lifecycle/adult-welcome', 'pet-lifecycle/puppy-kindergarten', 'pet-lifecycle/puppy-insurance']));
+  expect(got).toEqual(
+    expect.arrayContaining(['pet-lifecycle/puppy-welcome', 'pet-lifecycle/adult-welcome', 'pet-lifecycle/puppy-kindergarten', 'pet-lifecycle/puppy-insurance']),
+  );
   const ledger = (await engine.client.workflow.getHandle('customer:maya').query(stateQuery)).ledger;
   const bellas = ledger.filter((e) => e.key === 'bella').map((e) => e.template);
   expect(bellas).toContain('pet-lifecycle/adult-welcome');
   expect(bellas.filter((t) => t.includes('/puppy-'))).toEqual([]);
   const kindergarten = ledger.find((e) => e.template === 'pet-lifecycle/puppy-kindergarten');
-  const local = new Intl.DateTimeFormat('en-GB', { timeZone: 'America/Chicago', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(kindergarten?.at ?? 0));
+  const local = new Intl.DateTimeFormat('en-GB', { timeZone: 'America/Chicago', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(
+    new Date(kindergarten?.at ?? 0),
+  );
   expect(local).toBe('09:00');
   expect(kindergarten).toMatchObject({ status: 'sent', key: 'rex' });
 });

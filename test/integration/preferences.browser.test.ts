@@ -44,7 +44,15 @@ beforeAll(async () => {
   browser = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 800, height: 900 },
     deviceScaleFactor: 1,
     timeout: 60_000,
@@ -69,7 +77,12 @@ async function tabTo(page: Page, what: string, focused: string): Promise<void> {
 }
 
 test('a customer turns SMS off with the keyboard, saves, sees the confirmation, and the workflow has it', async () => {
-  await engine.send({ customerId: 'browser-bea', type: 'identify', name: 'identify', traits: { email: 'bea@example.com', phone: '+14155550108', firstName: 'Bea' } });
+  await engine.send({
+    customerId: 'browser-bea',
+    type: 'identify',
+    name: 'identify',
+    traits: { email: 'bea@example.com', phone: '+14155550108', firstName: 'Bea' },
+  });
   const handle = engine.client.workflow.getHandle(customerWorkflowId('browser-bea'));
   await handle.signal(updateConsentSignal, { channel: 'sms', granted: true, source: 'signup-form' });
   const token = signPreferenceToken(PREFERENCES_SECRET, { customerId: 'browser-bea', scope: 'preferences' });

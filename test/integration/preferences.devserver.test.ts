@@ -19,7 +19,15 @@ import { createWorkerActivities } from '../../worker/activities';
 import type { DeliveryRequest, LedgerEntry } from '../../domain/customerState';
 import { decide } from '../../domain/deliveryPolicy';
 import { phoneLookupKey } from '../../domain/lookup';
-import { customerWorkflowId, deliveryRequestSignal, forgetLinksSignal, ledgerQuery, profileQuery, stateQuery, updateConsentSignal } from '../../domain/messages';
+import {
+  customerWorkflowId,
+  deliveryRequestSignal,
+  forgetLinksSignal,
+  ledgerQuery,
+  profileQuery,
+  stateQuery,
+  updateConsentSignal,
+} from '../../domain/messages';
 import { startApiHarness, type ApiHarness, type WithPrism } from '../helpers/devServerHarness';
 import type { RunningEngine } from '../helpers/engine';
 import { eventually } from '../helpers/eventually';
@@ -65,7 +73,10 @@ interface Res {
   ms: number;
 }
 
-async function http(path: string, init: { method?: string; form?: Record<string, string>; body?: RequestInit['body']; headers?: Record<string, string> } = {}): Promise<Res> {
+async function http(
+  path: string,
+  init: { method?: string; form?: Record<string, string>; body?: RequestInit['body']; headers?: Record<string, string> } = {},
+): Promise<Res> {
   const headers: Record<string, string> = { ...init.headers };
   let body = init.body;
   if (init.form) {
@@ -73,12 +84,19 @@ async function http(path: string, init: { method?: string; form?: Record<string,
     headers['content-type'] ??= 'application/x-www-form-urlencoded';
   }
   const started = Date.now();
-  const res = await fetch(`${url}${path}`, { method: init.method ?? (body !== undefined ? 'POST' : 'GET'), headers, body, redirect: 'manual', signal: AbortSignal.timeout(30_000) });
+  const res = await fetch(`${url}${path}`, {
+    method: init.method ?? (body !== undefined ? 'POST' : 'GET'),
+    headers,
+    body,
+    redirect: 'manual',
+    signal: AbortSignal.timeout(30_000),
+  });
   return { status: res.status, headers: res.headers, text: await res.text(), ms: Date.now() - started };
 }
 
 /** A link's token signed here (generation 0, no workflow incarnation): a preference link unless told otherwise. */
-const token = (customerId: string, exp?: number, scope: PreferenceTokenScope = 'preferences') => signPreferenceToken(PREFERENCES_SECRET, { customerId, scope, exp });
+const token = (customerId: string, exp?: number, scope: PreferenceTokenScope = 'preferences') =>
+  signPreferenceToken(PREFERENCES_SECRET, { customerId, scope, exp });
 const unsubscribeToken = (customerId: string) => token(customerId, undefined, 'unsubscribe');
 const handle = (customerId: string) => engine.client.workflow.getHandle(customerWorkflowId(customerId));
 const profile = (customerId: string) => handle(customerId).query(profileQuery);
@@ -106,7 +124,17 @@ let requests = 0;
 async function requestDelivery(customerId: string, channels: Channel[], template: string, data: Record<string, unknown>, topic: Topic): Promise<string> {
   const journeyWorkflowId = `journey:customers-test:${customerId}`;
   const id = `${journeyWorkflowId}/1.${++requests}`;
-  const request: DeliveryRequest = { id, journeyWorkflowId, journey: 'customers-test', channels, template, data, topic, urgent: false, requestedAt: new Date().toISOString() };
+  const request: DeliveryRequest = {
+    id,
+    journeyWorkflowId,
+    journey: 'customers-test',
+    channels,
+    template,
+    data,
+    topic,
+    urgent: false,
+    requestedAt: new Date().toISOString(),
+  };
   await handle(customerId).signal(deliveryRequestSignal, request);
   return id;
 }
@@ -146,15 +174,35 @@ function twilioSignature(authToken: string, signedUrl: string, params: Record<st
 
 /** A webhook as Twilio posts it: signed over PUBLIC_URL + path, sent to the local API. */
 function twilioPost(path: string, params: Record<string, string>, signature = twilioSignature(TWILIO_TOKEN, `${PUBLIC_URL}${path}`, params)): Promise<Res> {
-  return http(path, { form: params, headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8', 'x-twilio-signature': signature, 'user-agent': 'TwilioProxy/1.1' } });
+  return http(path, {
+    form: params,
+    headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8', 'x-twilio-signature': signature, 'user-agent': 'TwilioProxy/1.1' },
+  });
 }
 
 let sids = 0;
 function inboundSms(from: string, body: string): Record<string, string> {
   const sid = `SM${(++sids).toString(16).padStart(32, '0')}`;
   return {
-    ToCountry: 'US', ToState: 'CA', SmsMessageSid: sid, NumMedia: '0', ToCity: '', FromZip: '', SmsSid: sid, FromState: 'CA', SmsStatus: 'received',
-    FromCity: '', Body: body, FromCountry: 'US', To: '+15005550006', ToZip: '', NumSegments: '1', MessageSid: sid, AccountSid: TWILIO_SID, From: from, ApiVersion: '2010-04-01',
+    ToCountry: 'US',
+    ToState: 'CA',
+    SmsMessageSid: sid,
+    NumMedia: '0',
+    ToCity: '',
+    FromZip: '',
+    SmsSid: sid,
+    FromState: 'CA',
+    SmsStatus: 'received',
+    FromCity: '',
+    Body: body,
+    FromCountry: 'US',
+    To: '+15005550006',
+    ToZip: '',
+    NumSegments: '1',
+    MessageSid: sid,
+    AccountSid: TWILIO_SID,
+    From: from,
+    ApiVersion: '2010-04-01',
   };
 }
 
@@ -261,7 +309,9 @@ test('one-click unsubscribe (RFC 8058) revokes marketing email only: marketing m
   // A mail scanner following the link: a page with a button, no change.
   const page = await http(`/unsubscribe/${unsubscribeToken('unsub-uma')}`);
   expect(page.status).toBe(200);
-  expect(page.text).toMatch(/<form method="post">\s*<input type="hidden" name="List-Unsubscribe" value="One-Click">\s*<button type="submit">Unsubscribe<\/button>/);
+  expect(page.text).toMatch(
+    /<form method="post">\s*<input type="hidden" name="List-Unsubscribe" value="One-Click">\s*<button type="submit">Unsubscribe<\/button>/,
+  );
   // …and no link to the preference centre: an unsubscribe token cannot open it, and none is handed out here.
   expect(page.text).not.toMatch(/preferences\//);
   expect(page.text).toContain('use the “Email preferences” link in a recent email from us');
@@ -283,7 +333,17 @@ test('one-click unsubscribe (RFC 8058) revokes marketing email only: marketing m
 
   // The policy on the workflow's own state: marketing email no, transactional email yes.
   const state = await handle('unsub-uma').query(stateQuery);
-  const req = (topic: Topic): DeliveryRequest => ({ id: 'x', journeyWorkflowId: 'j', journey: 'j', channels: ['email'], template: 'welcome/hello', data: {}, topic, urgent: false, requestedAt: new Date().toISOString() });
+  const req = (topic: Topic): DeliveryRequest => ({
+    id: 'x',
+    journeyWorkflowId: 'j',
+    journey: 'j',
+    channels: ['email'],
+    template: 'welcome/hello',
+    data: {},
+    topic,
+    urgent: false,
+    requestedAt: new Date().toISOString(),
+  });
   const policy = { caps: { perDay: 10, perWeek: 20 }, quietHours: null };
   expect(decide(state, req('marketing'), new Date(), policy)).toMatchObject({ kind: 'suppress', reason: 'no-consent' });
   expect(decide(state, req('transactional'), new Date(), policy)).toMatchObject({ kind: 'send', channel: 'email', to: 'uma@example.com' });
@@ -316,7 +376,11 @@ test('one-click unsubscribe also takes multipart/form-data (RFC 8058 allows it) 
 
 /** Sends one mail through the real pipeline and returns the tokens of its links: the footer's preference and
  *  unsubscribe links, and List-Unsubscribe (marketing only). */
-async function mailedLinks(customerId: string, address: string, topic: Topic = 'marketing'): Promise<{ preferences: string; unsubscribe: string; listUnsubscribe?: string }> {
+async function mailedLinks(
+  customerId: string,
+  address: string,
+  topic: Topic = 'marketing',
+): Promise<{ preferences: string; unsubscribe: string; listUnsubscribe?: string }> {
   const before = smtp.mailsTo(address).length;
   const id = await requestDelivery(customerId, ['email'], 'welcome/hello', { plan: 'pro' }, topic);
   expect(await settled(customerId, id)).toMatchObject({ status: 'sent', channel: 'email' });
@@ -346,11 +410,26 @@ test('an unsubscribe link (List-Unsubscribe of a real mail, or an old unscoped o
   // customer's generation and workflow; the preference link has its own token.
   expect(links.listUnsubscribe).toBe(links.unsubscribe);
   const runId = (await handle('scope-una').describe()).runId;
-  expect(verifyPreferenceToken(PREFERENCES_SECRET, links.unsubscribe)).toMatchObject({ ok: true, customerId: 'scope-una', scope: 'unsubscribe', generation: 0, incarnation: runId });
-  expect(verifyPreferenceToken(PREFERENCES_SECRET, links.preferences)).toMatchObject({ ok: true, customerId: 'scope-una', scope: 'preferences', generation: 0, incarnation: runId });
+  expect(verifyPreferenceToken(PREFERENCES_SECRET, links.unsubscribe)).toMatchObject({
+    ok: true,
+    customerId: 'scope-una',
+    scope: 'unsubscribe',
+    generation: 0,
+    incarnation: runId,
+  });
+  expect(verifyPreferenceToken(PREFERENCES_SECRET, links.preferences)).toMatchObject({
+    ok: true,
+    customerId: 'scope-una',
+    scope: 'preferences',
+    generation: 0,
+    incarnation: runId,
+  });
   const before = await profile('scope-una');
 
-  for (const [name, t] of [['the mail\'s unsubscribe token', links.unsubscribe], ['a version-1 token', legacyToken('scope-una')]]) {
+  for (const [name, t] of [
+    ["the mail's unsubscribe token", links.unsubscribe],
+    ['a version-1 token', legacyToken('scope-una')],
+  ]) {
     // The page: a 403 that explains, with no form and nothing of the customer's, and a way to unsubscribe.
     const page = await http(`/preferences/${t}`);
     expect([name, page.status]).toEqual([name, 403]);
@@ -387,7 +466,10 @@ test('an unsubscribe link (List-Unsubscribe of a real mail, or an old unscoped o
   const pref = await http(`/preferences/${links.preferences}`);
   expect(pref.status).toBe(200);
   expect(boxes(pref.text)).toEqual({ email: true, sms: false, marketingEmail: false, marketingSms: false });
-  expect(verifyPreferenceToken(PREFERENCES_SECRET, (await mailedLinks('scope-una', 'una@example.com', 'transactional')).preferences)).toMatchObject({ ok: true, scope: 'preferences' });
+  expect(verifyPreferenceToken(PREFERENCES_SECRET, (await mailedLinks('scope-una', 'una@example.com', 'transactional')).preferences)).toMatchObject({
+    ok: true,
+    scope: 'preferences',
+  });
 });
 
 test('"Forget my links" turns off every preference link sent so far: the old link gets a 410 and changes nothing, a new mail\'s link works', async () => {
@@ -396,7 +478,9 @@ test('"Forget my links" turns off every preference link sent so far: the old lin
   const page = await http(`/preferences/${old.preferences}`);
   expect(page.status).toBe(200);
   // The second form, after the first (Tab reaches Save first), with its own heading and description.
-  expect(page.text).toMatch(/Save preferences<\/button>\n<\/form>\n<h2>Links in our emails<\/h2>\n<p id="forget-links-hint">[^<]+<\/p>\n<form method="post">\n<input type="hidden" name="form" value="forget-links">\n<button type="submit" aria-describedby="forget-links-hint">Forget my links<\/button>\n<\/form>/);
+  expect(page.text).toMatch(
+    /Save preferences<\/button>\n<\/form>\n<h2>Links in our emails<\/h2>\n<p id="forget-links-hint">[^<]+<\/p>\n<form method="post">\n<input type="hidden" name="form" value="forget-links">\n<button type="submit" aria-describedby="forget-links-hint">Forget my links<\/button>\n<\/form>/,
+  );
   const runId = (await handle('forget-fay').describe()).runId;
   expect((await profile('forget-fay')).links).toEqual({ generation: 0, incarnation: runId });
 
@@ -425,7 +509,12 @@ test('"Forget my links" turns off every preference link sent so far: the old lin
 
   // The customer workflow checks again when a change arrives (a "Forget my links" between the API's check and
   // its signal): a change through the old generation is dropped, through the current one applied.
-  await handle('forget-fay').signal(updateConsentSignal, { channel: 'sms', granted: false, source: 'preference-centre', link: { generation: 0, incarnation: runId } });
+  await handle('forget-fay').signal(updateConsentSignal, {
+    channel: 'sms',
+    granted: false,
+    source: 'preference-centre',
+    link: { generation: 0, incarnation: runId },
+  });
   await handle('forget-fay').signal(forgetLinksSignal, { link: { generation: 0, incarnation: runId } });
   p = await profile('forget-fay');
   expect(p.consent).toEqual(consent);
@@ -447,7 +536,7 @@ test('"Forget my links" turns off every preference link sent so far: the old lin
   expect((await profile('forget-fay')).consent.pairs?.['email:marketing']).toBe(false);
 });
 
-test('after an erase, the customer\'s links are refused; once a new event creates the customer again, the old links still do nothing', async () => {
+test("after an erase, the customer's links are refused; once a new event creates the customer again, the old links still do nothing", async () => {
   await customer('erase-erin', { email: 'erin@example.com' });
   const old = await mailedLinks('erase-erin', 'erin@example.com');
   expect((await http(`/preferences/${old.preferences}`)).status).toBe(200);
@@ -522,7 +611,9 @@ test('a signed STOP revokes SMS consent and the next SMS is suppressed (no-conse
 
   const params = inboundSms('+14155550105', '  stop ');
   // The helper's HMAC is Twilio's own scheme (what its library computes).
-  expect(twilioSignature(TWILIO_TOKEN, `${PUBLIC_URL}/webhooks/twilio/sms`, params)).toBe(twilio.getExpectedTwilioSignature(TWILIO_TOKEN, `${PUBLIC_URL}/webhooks/twilio/sms`, params));
+  expect(twilioSignature(TWILIO_TOKEN, `${PUBLIC_URL}/webhooks/twilio/sms`, params)).toBe(
+    twilio.getExpectedTwilioSignature(TWILIO_TOKEN, `${PUBLIC_URL}/webhooks/twilio/sms`, params),
+  );
   const res = await twilioPost('/webhooks/twilio/sms', params);
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toBe('text/xml; charset=utf-8');
@@ -564,7 +655,9 @@ test('HELP gets the help text; other texts become an sms.received event once; un
   for (const word of ['HELP', 'info']) {
     const help = await twilioPost('/webhooks/twilio/sms', inboundSms('+14155550106', word));
     expect(help.status).toBe(200);
-    expect(help.text).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Message>Reply STOP to stop our texts, START to get them again. To choose what we send you, use the preferences link in any of our emails.</Message></Response>');
+    expect(help.text).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Reply STOP to stop our texts, START to get them again. To choose what we send you, use the preferences link in any of our emails.</Message></Response>',
+    );
   }
 
   const hello = inboundSms('+14155550106', 'Is my order on its way? STOP asking');
@@ -572,7 +665,11 @@ test('HELP gets the help text; other texts become an sms.received event once; un
   expect((await twilioPost('/webhooks/twilio/sms', hello)).text).toBe(EMPTY_TWIML); // Twilio retried it
   let p = await profile('tw-hana');
   // optional: the assertions after it decide.
-  await eventually('the text on the customer', async () => (p = await profile('tw-hana')).recentEvents.some((e) => e.name === 'sms.received'), { timeoutMs: 5_000, intervalMs: 100, optional: true });
+  await eventually('the text on the customer', async () => (p = await profile('tw-hana')).recentEvents.some((e) => e.name === 'sms.received'), {
+    timeoutMs: 5_000,
+    intervalMs: 100,
+    optional: true,
+  });
   expect(p.recentEvents.filter((e) => e.name === 'sms.received')).toEqual([expect.objectContaining({ messageId: `twilio:${hello.MessageSid}` })]);
   expect(p.consent.channels.sms).toBe(true); // not a keyword: consent untouched
   expect(p.consent.history).toHaveLength(1);
@@ -587,7 +684,13 @@ test('HELP gets the help text; other texts become an sms.received event once; un
 test('a signed status callback lands on the ledger entry of that message; 21610 also revokes SMS consent', async () => {
   await customer('tw-otto', { phone: '+14155550107' }, true);
   await findableByPhone('tw-otto', '+14155550107');
-  const id = await requestDelivery('tw-otto', ['sms'], 'abandoned-cart/reminder-2', { cartId: 'O1', items: [{ sku: 's1', name: 'Hat', price: 9 }], value: 9 }, 'transactional');
+  const id = await requestDelivery(
+    'tw-otto',
+    ['sms'],
+    'abandoned-cart/reminder-2',
+    { cartId: 'O1', items: [{ sku: 's1', name: 'Hat', price: 9 }], value: 9 },
+    'transactional',
+  );
   const entry = await settled('tw-otto', id);
   expect(entry).toMatchObject({ status: 'sent', channel: 'sms' });
   // The SID the real twilio client got back from Prism (Prism answers every send with the spec's example SID).
@@ -595,7 +698,14 @@ test('a signed status callback lands on the ledger entry of that message; 21610 
   expect(sid).toMatch(/^SM[0-9a-f]{32}$/i);
 
   const callback = (status: string, errorCode?: string) => ({
-    SmsSid: sid, SmsStatus: status, MessageStatus: status, To: '+14155550107', MessageSid: sid, AccountSid: TWILIO_SID, From: '+15005550006', ApiVersion: '2010-04-01',
+    SmsSid: sid,
+    SmsStatus: status,
+    MessageStatus: status,
+    To: '+14155550107',
+    MessageSid: sid,
+    AccountSid: TWILIO_SID,
+    From: '+15005550006',
+    ApiVersion: '2010-04-01',
     ...(errorCode ? { ErrorCode: errorCode } : {}),
   });
   const res = await twilioPost('/webhooks/twilio/status', callback('undelivered', '30003'));
@@ -633,12 +743,20 @@ test('Temporal not answering: 503 pages with Retry-After; bad tokens, signatures
   const formHeaders = { 'content-type': 'application/x-www-form-urlencoded' };
   try {
     const t = token('c-1');
-    for (const [method, path] of [['GET', `/preferences/${t}`], ['POST', `/preferences/${t}`], ['POST', `/unsubscribe/${t}`]]) {
+    for (const [method, path] of [
+      ['GET', `/preferences/${t}`],
+      ['POST', `/preferences/${t}`],
+      ['POST', `/unsubscribe/${t}`],
+    ]) {
       const res = await call(path, { method, headers: formHeaders, body: method === 'POST' ? 'form=preferences&List-Unsubscribe=One-Click' : undefined });
       expect([method, path, res.status]).toEqual([method, path, 503]);
       expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
       expect(res.headers.get('retry-after')).toBe('30');
-      expect(res.text).toContain(method === 'GET' ? 'We could not load your settings: please try again in a few minutes.' : 'Your choice may not have been saved: please try again in a few minutes.');
+      expect(res.text).toContain(
+        method === 'GET'
+          ? 'We could not load your settings: please try again in a few minutes.'
+          : 'Your choice may not have been saved: please try again in a few minutes.',
+      );
     }
     const params = { From: '+14155550100', Body: 'STOP', MessageSid: 'SM1' };
     const signed = { ...formHeaders, 'x-twilio-signature': twilioSignature(TWILIO_TOKEN, 'http://localhost:3000/webhooks/twilio/sms', params) };
@@ -650,7 +768,9 @@ test('Temporal not answering: 503 pages with Retry-After; bad tokens, signatures
     expect((await call(`/preferences/${unsubscribeToken('c-1')}`)).status).toBe(403); // the scope is in the token
     expect((await call(`/preferences/${unsubscribeToken('c-1')}`, { method: 'POST', headers: formHeaders, body: 'form=forget-links' })).status).toBe(403);
     expect((await call(`/unsubscribe/${forged}`, { method: 'POST' })).status).toBe(403);
-    expect((await call('/webhooks/twilio/status', { method: 'POST', headers: formHeaders, body: 'MessageSid=SM1&MessageStatus=failed&To=%2B1' })).status).toBe(403);
+    expect((await call('/webhooks/twilio/status', { method: 'POST', headers: formHeaders, body: 'MessageSid=SM1&MessageStatus=failed&To=%2B1' })).status).toBe(
+      403,
+    );
     expect((await call('/webhooks/twilio/sms')).status).toBe(405); // GET: the path takes POST only
     const big = await call(`/preferences/${t}`, { method: 'POST', headers: formHeaders, body: `form=preferences&x=${'a'.repeat(10_000)}` });
     expect(big.status).toBe(413);

@@ -88,7 +88,12 @@ afterAll(async () => {
 });
 
 test('(a) with the codec on, the e-mail address, phone number and name never reach the SQLite file in clear text', async () => {
-  await engine.send({ customerId: secret.id, type: 'identify', name: 'identify', traits: { email: secret.email, phone: secret.phone, firstName: secret.firstName } });
+  await engine.send({
+    customerId: secret.id,
+    type: 'identify',
+    name: 'identify',
+    traits: { email: secret.email, phone: secret.phone, firstName: secret.firstName },
+  });
   await engine.send({ customerId: secret.id, name: 'user.signed_up', properties: { plan: 'pro' } });
   await plain.send({ customerId: control.id, type: 'identify', name: 'identify', traits: { email: control.email, firstName: 'Plain' } });
   await plain.send({ customerId: control.id, name: 'user.signed_up', properties: { plan: 'pro' } });
@@ -98,7 +103,10 @@ test('(a) with the codec on, the e-mail address, phone number and name never rea
   expect(mail.subject).toBe(`Welcome to Acme, ${secret.firstName}!`);
   await smtp.waitFor((m) => recipient(m) === control.email);
   // …and the customer workflow has recorded the send (so the ledger, with the address, is in history too).
-  for (const [e, id] of [[engine, secret.id], [plain, control.id]] as const) {
+  for (const [e, id] of [
+    [engine, secret.id],
+    [plain, control.id],
+  ] as const) {
     await eventually(
       `the welcome mail of ${id} on its ledger`,
       async () => {
@@ -138,14 +146,22 @@ describe('(b) the codec endpoint', () => {
 
   beforeAll(async () => {
     const config = loadConfig({ CODEC_AUTH_TOKEN: TOKEN });
-    app = buildServer({ client: engine.client, taskQueue: engine.taskQueue, api: config.api, codec: { codec: testCodec(), namespace: 'default', ...config.privacy.codec } });
+    app = buildServer({
+      client: engine.client,
+      taskQueue: engine.taskQueue,
+      api: config.api,
+      codec: { codec: testCodec(), namespace: 'default', ...config.privacy.codec },
+    });
     url = await app.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(async () => app?.close());
 
   /** The identify signal's input, as stored in the customer's history: encrypted. */
   async function storedIdentify(): Promise<Record<string, unknown>> {
-    const { history } = await engine.client.workflowService.getWorkflowExecutionHistory({ namespace: 'default', execution: { workflowId: `customer:${secret.id}` } });
+    const { history } = await engine.client.workflowService.getWorkflowExecutionHistory({
+      namespace: 'default',
+      execution: { workflowId: `customer:${secret.id}` },
+    });
     const signals = (history?.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'event');
     expect(signals.length).toBeGreaterThanOrEqual(2);
     const [payload] = signals[0].workflowExecutionSignaledEventAttributes?.input?.payloads ?? [];
@@ -155,7 +171,12 @@ describe('(b) the codec endpoint', () => {
   }
 
   const decode = (headers: Record<string, string>, body: unknown) =>
-    fetch(`${url}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...headers }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+    fetch(`${url}/codec/decode`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...headers },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
 
   test('an authorised caller gets a payload from the real history back decoded', async () => {
     const res = await decode({ authorization: `Bearer ${TOKEN}`, origin: 'http://localhost:8233' }, { payloads: [await storedIdentify()] });
@@ -182,7 +203,11 @@ describe('(b) the codec endpoint', () => {
   test('CORS preflight from the UI origin allows the headers the UI sends', async () => {
     const res = await fetch(`${url}/codec/decode`, {
       method: 'OPTIONS',
-      headers: { origin: 'http://127.0.0.1:8233', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,x-namespace' },
+      headers: {
+        origin: 'http://127.0.0.1:8233',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type,x-namespace',
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:8233');
@@ -191,12 +216,20 @@ describe('(b) the codec endpoint', () => {
 
   test('the Temporal CLI decodes history through it (--codec-endpoint, --codec-auth); without it, ciphertext', async () => {
     const show = async (extra: string[]): Promise<string[]> => {
-      const { stdout } = await run(toolPaths().temporalCli, ['workflow', 'show', '--address', temporal.address, '--workflow-id', `customer:${secret.id}`, '--output', 'json', ...extra], {
-        timeout: 30_000,
-        maxBuffer: 20e6,
-      });
+      const { stdout } = await run(
+        toolPaths().temporalCli,
+        ['workflow', 'show', '--address', temporal.address, '--workflow-id', `customer:${secret.id}`, '--output', 'json', ...extra],
+        {
+          timeout: 30_000,
+          maxBuffer: 20e6,
+        },
+      );
       // The identify signal's payload as the CLI printed it: encoding and data, base64-decoded.
-      const events = (JSON.parse(stdout) as { events: Array<Record<string, { signalName?: string; input?: { payloads: Array<{ metadata: Record<string, string>; data: string }> } }>> }).events;
+      const events = (
+        JSON.parse(stdout) as {
+          events: Array<Record<string, { signalName?: string; input?: { payloads: Array<{ metadata: Record<string, string>; data: string }> } }>>;
+        }
+      ).events;
       const signal = events.map((e) => e.workflowExecutionSignaledEventAttributes).find((a) => a?.signalName === 'event');
       const [p] = signal?.input?.payloads ?? [];
       return [Buffer.from(p.metadata.encoding, 'base64').toString(), Buffer.from(p.data, 'base64').toString('latin1')];
@@ -234,7 +267,9 @@ describe('(c) export and erase', () => {
     expect(data.ledger[0]).toMatchObject({ template: 'welcome/hello', status: 'sent' });
     // Wrong keys: a clear error naming the key id, not garbage.
     const wrong = `other-k:${Buffer.alloc(32, 3).toString('base64')}`;
-    await expect(run(process.execPath, [join(root, 'bin', 'omnijourney.mjs'), 'export', secret.id], { env: { ...env, PAYLOAD_KEYS: wrong }, cwd: root, timeout: 60_000 })).rejects.toMatchObject({
+    await expect(
+      run(process.execPath, [join(root, 'bin', 'omnijourney.mjs'), 'export', secret.id], { env: { ...env, PAYLOAD_KEYS: wrong }, cwd: root, timeout: 60_000 }),
+    ).rejects.toMatchObject({
       code: 1,
       stderr: expect.stringContaining('"test-k1", which is not configured'),
     });

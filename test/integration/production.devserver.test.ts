@@ -19,8 +19,22 @@ const root = join(__dirname, '..', '..');
 
 /** Whatever the shell running the tests has set of these is left out, so each run starts from nothing. */
 const CONTROLLED = [
-  'NODE_ENV', 'OMNIJOURNEY_ENV', 'API_HOST', 'PUBLIC_URL', 'TEMPORAL_ADDRESS', 'API_WRITE_KEYS', 'PREFERENCES_SECRET', 'TWILIO_ACCOUNT_SID',
-  'TWILIO_AUTH_TOKEN', 'TWILIO_API_BASE_URL', 'PHONE_LOOKUP_SECRET', 'PAYLOAD_ENCRYPTION', 'PAYLOAD_KEYS', 'CODEC_AUTH_TOKEN', 'WEBHOOK_URL', 'WEBHOOK_SECRET',
+  'NODE_ENV',
+  'OMNIJOURNEY_ENV',
+  'API_HOST',
+  'PUBLIC_URL',
+  'TEMPORAL_ADDRESS',
+  'API_WRITE_KEYS',
+  'PREFERENCES_SECRET',
+  'TWILIO_ACCOUNT_SID',
+  'TWILIO_AUTH_TOKEN',
+  'TWILIO_API_BASE_URL',
+  'PHONE_LOOKUP_SECRET',
+  'PAYLOAD_ENCRYPTION',
+  'PAYLOAD_KEYS',
+  'CODEC_AUTH_TOKEN',
+  'WEBHOOK_URL',
+  'WEBHOOK_SECRET',
 ];
 
 const SECRETS = {
@@ -97,7 +111,8 @@ function runToExit(command: string, args: string[], processEnv: NodeJS.ProcessEn
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
 const runApi = async (extra: Record<string, string>) => runToExit(tsx, [join(root, 'api', 'main.ts')], await env(extra));
 const runWorker = async (extra: Record<string, string>) => runToExit(tsx, [join(root, 'worker', 'main.ts')], await env(extra));
-const runCli = async (extra: Record<string, string>, ...argv: string[]) => runToExit(process.execPath, [join(root, 'bin', 'omnijourney.mjs'), ...argv], await env(extra));
+const runCli = async (extra: Record<string, string>, ...argv: string[]) =>
+  runToExit(process.execPath, [join(root, 'bin', 'omnijourney.mjs'), ...argv], await env(extra));
 
 /** The variables the refusal has a line for. */
 const named = (output: string): string[] => [...output.matchAll(/^ {2}([A-Z_]+): /gm)].map((m) => m[1]);
@@ -122,7 +137,8 @@ test('NODE_ENV=production without secrets: the API, the worker and the CLI exit 
   expect(cli.output).toMatch(/^error: invalid configuration for production mode/m);
   // Each line says what to set.
   for (const run of [api, worker, cli]) {
-    for (const line of run.output.split('\n').filter((l) => /^ {2}[A-Z_]+: /.test(l))) expect(line).toMatch(/required in production mode \(NODE_ENV=production\); .+\. (Set|Create) /);
+    for (const line of run.output.split('\n').filter((l) => /^ {2}[A-Z_]+: /.test(l)))
+      expect(line).toMatch(/required in production mode \(NODE_ENV=production\); .+\. (Set|Create) /);
   }
   // Quickly: before connecting anywhere or creating a development key file.
   for (const run of [api, worker, cli]) expect(run.ms).toBeLessThan(30_000);
@@ -146,7 +162,11 @@ test('outside production, an API reachable from elsewhere refuses the public dev
       proc.stderr.on('data', (c: Buffer) => (out += c.toString()));
       const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
       // optional: whether it got there is the assertion below (after the process is stopped either way).
-      await eventually('the API to listen or exit', () => /ingest API on/.test(out) || proc.exitCode !== null, { timeoutMs: 60_000, intervalMs: 100, optional: true });
+      await eventually('the API to listen or exit', () => /ingest API on/.test(out) || proc.exitCode !== null, {
+        timeoutMs: 60_000,
+        intervalMs: 100,
+        optional: true,
+      });
       try {
         process.kill(-proc.pid!, 'SIGTERM');
       } catch {
@@ -159,8 +179,13 @@ test('outside production, an API reachable from elsewhere refuses the public dev
   reliabilityLine(
     `reachable API on development secrets: PUBLIC_URL=https://127.attacker.example exit ${attacker.code} after ${attacker.ms} ms naming ${named(attacker.output).join(',')}; API_HOST=0.0.0.0 exit ${allInterfaces.code} naming ${named(allInterfaces.output).join(',')}`,
   );
-  expect({ code: attacker.code, named: named(attacker.output) }).toEqual({ code: 1, named: ['API_WRITE_KEYS', 'PREFERENCES_SECRET', 'TWILIO_AUTH_TOKEN', 'PHONE_LOOKUP_SECRET'] });
-  expect(attacker.output).toContain('TWILIO_AUTH_TOKEN: required when PUBLIC_URL (https://127.attacker.example) is not a loopback address, since the API can be reached from other machines');
+  expect({ code: attacker.code, named: named(attacker.output) }).toEqual({
+    code: 1,
+    named: ['API_WRITE_KEYS', 'PREFERENCES_SECRET', 'TWILIO_AUTH_TOKEN', 'PHONE_LOOKUP_SECRET'],
+  });
+  expect(attacker.output).toContain(
+    'TWILIO_AUTH_TOKEN: required when PUBLIC_URL (https://127.attacker.example) is not a loopback address, since the API can be reached from other machines',
+  );
   expect({ code: allInterfaces.code, named: named(allInterfaces.output) }).toEqual({
     code: 1,
     named: ['API_WRITE_KEYS', 'PREFERENCES_SECRET', 'TWILIO_AUTH_TOKEN', 'PHONE_LOOKUP_SECRET', 'CODEC_AUTH_TOKEN'],
@@ -189,10 +214,7 @@ describe('NODE_ENV=production with every secret set', () => {
       SMTP_PORT: String(await freePort()),
       WORKER_METRICS_PORT: '0',
     };
-    [worker, api] = await Promise.all([
-      startWorkerProcess(common),
-      startApiProcess({ ...common, API_PORT: String(await freePort()) }),
-    ]);
+    [worker, api] = await Promise.all([startWorkerProcess(common), startApiProcess({ ...common, API_PORT: String(await freePort()) })]);
   }, 180_000);
 
   afterAll(async () => {
@@ -211,16 +233,33 @@ describe('NODE_ENV=production with every secret set', () => {
     expect((await postJson(api.url, '/v1/track', { ...event, messageId: 'prod-dev-key' }, DEV_WRITE_KEY)).status).toBe(401);
     expect((await postJson(api.url, '/v1/track', { ...event, messageId: 'prod-key' }, SECRETS.API_WRITE_KEYS)).status).toBe(200);
     const decode = (authorization?: string) =>
-      fetch(`${api.url}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: '{"payloads":[]}' });
+      fetch(`${api.url}/codec/decode`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        body: '{"payloads":[]}',
+      });
     expect((await decode()).status).toBe(401);
     expect((await decode(`Bearer ${SECRETS.CODEC_AUTH_TOKEN}`)).status).toBe(200);
 
     // The CLI, with the secrets it uses (and no write key, Twilio account or codec token).
     const cli = await runCli(
-      { NODE_ENV: 'production', TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: 'production-mode', PREFERENCES_SECRET: SECRETS.PREFERENCES_SECRET, PHONE_LOOKUP_SECRET: SECRETS.PHONE_LOOKUP_SECRET, PAYLOAD_KEYS: SECRETS.PAYLOAD_KEYS },
-      'event', 'prod-check', 'production.checked', '--message-id', 'prod-cli',
+      {
+        NODE_ENV: 'production',
+        TEMPORAL_ADDRESS: temporal.address,
+        TEMPORAL_TASK_QUEUE: 'production-mode',
+        PREFERENCES_SECRET: SECRETS.PREFERENCES_SECRET,
+        PHONE_LOOKUP_SECRET: SECRETS.PHONE_LOOKUP_SECRET,
+        PAYLOAD_KEYS: SECRETS.PAYLOAD_KEYS,
+      },
+      'event',
+      'prod-check',
+      'production.checked',
+      '--message-id',
+      'prod-cli',
     );
     expect({ code: cli.code, output: cli.output }).toEqual({ code: 0, output: expect.stringMatching(/accepted track "production\.checked" for prod-check/) });
-    reliabilityLine('production mode with every secret: API and worker started on a dev server; development write key 401, configured key 200; /codec/decode 401 without its token, 200 with it; CLI event accepted');
+    reliabilityLine(
+      'production mode with every secret: API and worker started on a dev server; development write key 401, configured key 200; /codec/decode 401 without its token, 200 with it; CLI event accepted',
+    );
   }, 120_000);
 });

@@ -24,7 +24,7 @@ test('every shipped journey, at its current version, has saved histories to repl
   expect(saved.some((h) => h.workflowType === 'customerWorkflow')).toBe(true);
 });
 
-describe('saved histories replay against today\'s code', () => {
+describe("saved histories replay against today's code", () => {
   test.each(saved.map((h) => [h.file.slice(h.file.indexOf('test/histories')), h] as const))('%s', async (_name, h) => {
     await replay(await sharedBundle(), h);
   });

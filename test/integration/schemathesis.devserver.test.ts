@@ -81,15 +81,24 @@ test('schemathesis against /openapi.json: no 5xx, every answer as documented, va
   writeFileSync(configFile, '[checks.negative_data_rejection]\nexpected-statuses = ["400", "401", "405", "413", "415", "429"]\n');
   const { code, output, ms } = await run(st, [
     '--no-color',
-    '--config-file', configFile,
-    'run', `${url}/openapi.json`,
-    '--header', `Authorization: Bearer ${KEY}`,
-    '--checks', 'all',
-    '--max-examples', String(MAX_EXAMPLES),
-    '--seed', String(SEED),
-    '--workers', '1',
-    '--request-timeout', '15',
-    '--max-failures', '20',
+    '--config-file',
+    configFile,
+    'run',
+    `${url}/openapi.json`,
+    '--header',
+    `Authorization: Bearer ${KEY}`,
+    '--checks',
+    'all',
+    '--max-examples',
+    String(MAX_EXAMPLES),
+    '--seed',
+    String(SEED),
+    '--workers',
+    '1',
+    '--request-timeout',
+    '15',
+    '--max-failures',
+    '20',
   ]);
   const metrics = await (await fetch(`${url}/metrics`)).text();
   const requests = metric(metrics, (s) => s.startsWith('omnijourney_api_requests_total{'));
@@ -97,7 +106,9 @@ test('schemathesis against /openapi.json: no 5xx, every answer as documented, va
   const cases = /(\d+) generated/.exec(output)?.[1] ?? '?';
   const failures = /Failures:\n([\s\S]*?)\n\n/.exec(output)?.[1]?.trim();
   // The line docs/reliability.md quotes.
-  console.log(`[reliability] schemathesis ${cases} test cases (seed ${SEED}, ${MAX_EXAMPLES} examples per operation) in ${(ms / 1000).toFixed(1)} s: ${requests} requests, ${fivexx} answered 5xx, exit ${code}${failures ? `; ${failures.replace(/\s+/g, ' ')}` : ''}`);
+  console.log(
+    `[reliability] schemathesis ${cases} test cases (seed ${SEED}, ${MAX_EXAMPLES} examples per operation) in ${(ms / 1000).toFixed(1)} s: ${requests} requests, ${fivexx} answered 5xx, exit ${code}${failures ? `; ${failures.replace(/\s+/g, ' ')}` : ''}`,
+  );
   if (code !== 0) {
     const report = output.includes('FAILURES') ? output.slice(output.indexOf('FAILURES')) : output;
     throw new Error(`schemathesis found problems (exit ${code}; reproduce: ${st} run ${url}/openapi.json --seed ${SEED} …):\n${report.slice(0, 12_000)}`);

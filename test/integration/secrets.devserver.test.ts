@@ -110,8 +110,13 @@ async function twilioWebhook(path: string, params: Record<string, string>, signa
 
 const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
 
-test('the API and worker logs hold neither the write key nor the customer\'s email address or phone number', async () => {
-  const identify = await postJson(api.url, '/v1/identify', { userId: CUSTOMER, traits: { email: EMAIL, phone: PHONE, firstName: 'Zoe' }, messageId: 'leak-identify' }, KEY);
+test("the API and worker logs hold neither the write key nor the customer's email address or phone number", async () => {
+  const identify = await postJson(
+    api.url,
+    '/v1/identify',
+    { userId: CUSTOMER, traits: { email: EMAIL, phone: PHONE, firstName: 'Zoe' }, messageId: 'leak-identify' },
+    KEY,
+  );
   expect(identify.status).toBe(200);
   // SMS on, through the preference centre (the signed link of her mails).
   const token = signPreferenceToken(PREFERENCES_SECRET, { customerId: CUSTOMER, scope: 'preferences' });
@@ -124,36 +129,107 @@ test('the API and worker logs hold neither the write key nor the customer\'s ema
   expect(await saved.text()).toContain('Text messages (SMS): on');
 
   // A welcome mail (the relay defers it once), a booking whose pre-trip text meets a Twilio 500 and then goes out.
-  expect((await postJson(api.url, '/v1/track', { userId: CUSTOMER, event: 'user.signed_up', properties: { plan: 'pro' }, messageId: 'leak-signup' }, KEY)).status).toBe(200);
   expect(
-    (await postJson(api.url, '/v1/track', { userId: CUSTOMER, event: 'booking.completed', properties: { bookingId: 'bk-1', destination: 'Lisbon', departDate: inDays(3) }, messageId: 'leak-bk-1' }, KEY)).status,
+    (await postJson(api.url, '/v1/track', { userId: CUSTOMER, event: 'user.signed_up', properties: { plan: 'pro' }, messageId: 'leak-signup' }, KEY)).status,
   ).toBe(200);
-  await until('the pre-trip text through Twilio', () => prism.recorded.some((r) => r.status === 201), 60_000, () => JSON.stringify(prism.recorded.map((r) => r.status)));
+  expect(
+    (
+      await postJson(
+        api.url,
+        '/v1/track',
+        {
+          userId: CUSTOMER,
+          event: 'booking.completed',
+          properties: { bookingId: 'bk-1', destination: 'Lisbon', departDate: inDays(3) },
+          messageId: 'leak-bk-1',
+        },
+        KEY,
+      )
+    ).status,
+  ).toBe(200);
+  await until(
+    'the pre-trip text through Twilio',
+    () => prism.recorded.some((r) => r.status === 201),
+    60_000,
+    () => JSON.stringify(prism.recorded.map((r) => r.status)),
+  );
   // A second booking: Twilio says 21211, the email fallback goes out.
   expect(
-    (await postJson(api.url, '/v1/track', { userId: CUSTOMER, event: 'booking.completed', properties: { bookingId: 'bk-2', destination: 'Porto', departDate: inDays(4) }, messageId: 'leak-bk-2' }, KEY)).status,
+    (
+      await postJson(
+        api.url,
+        '/v1/track',
+        {
+          userId: CUSTOMER,
+          event: 'booking.completed',
+          properties: { bookingId: 'bk-2', destination: 'Porto', departDate: inDays(4) },
+          messageId: 'leak-bk-2',
+        },
+        KEY,
+      )
+    ).status,
   ).toBe(200);
-  await until('the welcome mail and the pre-trip fallback mail', () => smtp.mailsTo(EMAIL).length >= 2, 60_000, () => smtp.mails.map((m) => m.subject).join(' | '));
+  await until(
+    'the welcome mail and the pre-trip fallback mail',
+    () => smtp.mailsTo(EMAIL).length >= 2,
+    60_000,
+    () => smtp.mails.map((m) => m.subject).join(' | '),
+  );
 
   // Wrong keys that contain the real one, and the key in the body (Segment's libraries used to send it there).
   for (const authorization of [`Bearer ${KEY}x`, `Bearer x${KEY}`, `Basic ${Buffer.from(`${KEY.slice(0, -1)}:${KEY}`).toString('base64')}`]) {
-    const res = await fetch(`${api.url}/v1/track`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify({ userId: CUSTOMER, event: 'x', traits: { email: EMAIL } }) });
+    const res = await fetch(`${api.url}/v1/track`, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: CUSTOMER, event: 'x', traits: { email: EMAIL } }),
+    });
     expect(res.status).toBe(401);
   }
-  expect((await postJson(api.url, '/v1/track', { userId: CUSTOMER, event: 'leak.probe', writeKey: KEY, properties: { email: EMAIL, phone: PHONE }, messageId: 'leak-probe' }, KEY)).status).toBe(200);
+  expect(
+    (
+      await postJson(
+        api.url,
+        '/v1/track',
+        { userId: CUSTOMER, event: 'leak.probe', writeKey: KEY, properties: { email: EMAIL, phone: PHONE }, messageId: 'leak-probe' },
+        KEY,
+      )
+    ).status,
+  ).toBe(200);
   // A 400 that echoes personal data back to the caller (fine) must not log it.
-  expect((await postJson(api.url, '/v1/identify', { userId: CUSTOMER, traits: { email: EMAIL }, context: { timezone: `${EMAIL}/${PHONE}` } }, KEY)).status).toBe(400);
+  expect(
+    (await postJson(api.url, '/v1/identify', { userId: CUSTOMER, traits: { email: EMAIL }, context: { timezone: `${EMAIL}/${PHONE}` } }, KEY)).status,
+  ).toBe(400);
   // Twilio webhooks: a forged one from her number (403, logged as a warning) and a signed text from her.
-  const text = { MessageSid: 'SM00000000000000000000000000005319', From: PHONE, To: '+15005550006', Body: `hi, it's ${EMAIL}`, AccountSid: 'AC0123456789abcdef0123456789abcdef' };
+  const text = {
+    MessageSid: 'SM00000000000000000000000000005319',
+    From: PHONE,
+    To: '+15005550006',
+    Body: `hi, it's ${EMAIL}`,
+    AccountSid: 'AC0123456789abcdef0123456789abcdef',
+  };
   expect(await twilioWebhook('/webhooks/twilio/sms', text, 'Zm9yZ2Vk')).toBe(403);
   expect(await twilioWebhook('/webhooks/twilio/sms', text)).toBe(200);
-  expect(await twilioWebhook('/webhooks/twilio/status', { MessageSid: 'SMffffffffffffffffffffffffffffffff', MessageStatus: 'undelivered', ErrorCode: '30003', To: PHONE })).toBe(200);
+  expect(
+    await twilioWebhook('/webhooks/twilio/status', {
+      MessageSid: 'SMffffffffffffffffffffffffffffffff',
+      MessageStatus: 'undelivered',
+      ErrorCode: '30003',
+      To: PHONE,
+    }),
+  ).toBe(200);
 
   // Stop both so that everything they buffered is out, then search.
   await api.stop();
   await worker.kill('SIGTERM');
   const logs = { api: api.output(), worker: worker.output() };
-  const needles = { 'write key': KEY, email: EMAIL, 'email local part': LOCAL_PART, phone: PHONE, 'phone digits': PHONE.slice(1), 'phone (national)': PHONE.slice(2) };
+  const needles = {
+    'write key': KEY,
+    email: EMAIL,
+    'email local part': LOCAL_PART,
+    phone: PHONE,
+    'phone digits': PHONE.slice(1),
+    'phone (national)': PHONE.slice(2),
+  };
   const leaks: string[] = [];
   for (const [process, text] of Object.entries(logs)) {
     for (const [what, needle] of Object.entries(needles)) {

@@ -20,7 +20,11 @@ function simulate(args: string[]): Promise<{ code: number; stdout: string; stder
   });
 }
 
-const lines = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+const lines = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 test('the welcome scenario prints one JSON object per line in time order, then the final state', async () => {
   const { code, stdout, stderr } = await simulate(['--scenario', join(root, 'journeys', 'scenarios', 'welcome.json'), '--json']);
@@ -41,7 +45,7 @@ test('the welcome scenario prints one JSON object per line in time order, then t
   expect(final).toMatchObject({ kind: 'final', customerId: 'ada', traits: { firstName: 'Ada' }, journeys: [{ journey: 'welcome', status: 'completed' }] });
 });
 
-test('a message due in quiet hours is shown held, then sent at 08:00 in the customer\'s timezone', async () => {
+test("a message due in quiet hours is shown held, then sent at 08:00 in the customer's timezone", async () => {
   const file = join(dir, 'night.json');
   writeFileSync(
     file,

@@ -57,7 +57,12 @@ afterAll(async () => {
 
 test('a cart left for a day: email after 1 h, then an SMS through Prism to the opted-in phone, SID in the ledger', async () => {
   customers.push('cart-ada');
-  await engine.send({ customerId: 'cart-ada', type: 'identify', name: 'identify', traits: { email: 'ada@example.com', phone: '+14155550123', firstName: 'Ada' } });
+  await engine.send({
+    customerId: 'cart-ada',
+    type: 'identify',
+    name: 'identify',
+    traits: { email: 'ada@example.com', phone: '+14155550123', firstName: 'Ada' },
+  });
   await engine.client.workflow.getHandle(customerWorkflowId('cart-ada')).signal(updateConsentSignal, { channel: 'sms', granted: true });
   await engine.send({ customerId: 'cart-ada', name: 'checkout.started', properties: cart('C1') });
   const journey = await engine.started('journey:abandoned-cart:cart-ada:C1');
@@ -105,5 +110,8 @@ test('Twilio says the recipient replied STOP (21610): SMS consent is revoked and
   expect(reminder2[0].detail).toContain('the number ending …0199 has unsubscribed');
   expect(stopTwilio.requests.filter((r) => r.path === MESSAGES)).toHaveLength(1); // not retried
   expect((await handle.query(profileQuery)).consent.channels.sms).toBe(false);
-  expect(smtp.mails.filter((m) => recipient(m) === 'stop@example.com').map((m) => m.subject)).toEqual(['You left 1 item in your cart', 'Still thinking it over?']);
+  expect(smtp.mails.filter((m) => recipient(m) === 'stop@example.com').map((m) => m.subject)).toEqual([
+    'You left 1 item in your cart',
+    'Still thinking it over?',
+  ]);
 });

@@ -72,7 +72,11 @@ test('testJourney gives the timeline the engine gives for the same events: one i
   await engine.send({ customerId: 'tess', name: 'verbs.started', properties: { appointment } });
   const journey = await engine.started('journey:verbs:tess');
   await clock.advanceTo(new Date(`${appointment}T12:00:00Z`));
-  const script: Array<[string, Record<string, unknown>]> = [['verbs.ping', { ok: false }], ['verbs.goal', {}], ['verbs.ping', { ok: true }]];
+  const script: Array<[string, Record<string, unknown>]> = [
+    ['verbs.ping', { ok: false }],
+    ['verbs.goal', {}],
+    ['verbs.ping', { ok: true }],
+  ];
   for (const [name, properties] of script) {
     await engine.send({ customerId: 'tess', name, properties });
     await later(HOUR);

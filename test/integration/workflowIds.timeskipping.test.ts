@@ -53,13 +53,20 @@ test('carol:x with cart c1 and carol with cart x:c1 each get their own journey a
   expect(await exists('journey:abandoned-cart:carol:x:c1')).toBe(false); // the shared ID of before
 
   await later(HOUR + 60_000);
-  const reminders = (address: string) => h.smtp.mailsTo(address).map((m) => [m.subject, (m.text ?? '').includes('Trail shoes') ? 'Trail shoes' : (m.text ?? '').includes('Rain jacket') ? 'Rain jacket' : '?']);
+  const reminders = (address: string) =>
+    h.smtp
+      .mailsTo(address)
+      .map((m) => [m.subject, (m.text ?? '').includes('Trail shoes') ? 'Trail shoes' : (m.text ?? '').includes('Rain jacket') ? 'Rain jacket' : '?']);
   expect(reminders('carol-x@example.com')).toEqual([['You left 1 item in your cart', 'Trail shoes']]);
   expect(reminders('carol@example.com')).toEqual([['You left 1 item in your cart', 'Rain jacket']]);
 
   // Each customer's record is under its run's own ID, with the customer and cart it is for.
-  expect(Object.values((await state('carol:x')).journeys)).toEqual([expect.objectContaining({ workflowId: 'journey:abandoned-cart:carol%3Ax:c1', key: 'c1', status: 'running' })]);
-  expect(Object.values((await state('carol')).journeys)).toEqual([expect.objectContaining({ workflowId: 'journey:abandoned-cart:carol:x%3Ac1', key: 'x:c1', status: 'running' })]);
+  expect(Object.values((await state('carol:x')).journeys)).toEqual([
+    expect.objectContaining({ workflowId: 'journey:abandoned-cart:carol%3Ax:c1', key: 'c1', status: 'running' }),
+  ]);
+  expect(Object.values((await state('carol')).journeys)).toEqual([
+    expect.objectContaining({ workflowId: 'journey:abandoned-cart:carol:x%3Ac1', key: 'x:c1', status: 'running' }),
+  ]);
   expect(await carolX.query(journeyStatusQuery)).toMatchObject({ customerId: 'carol:x', key: 'c1' });
   expect(await carol.query(journeyStatusQuery)).toMatchObject({ customerId: 'carol', key: 'x:c1' });
 
@@ -84,7 +91,16 @@ test('a run started under the old ID keeps it: found, sent events, not doubled; 
   // What the engine left before the change: the journey running under the old ID, started by the customer
   // workflow, whose state (carried across continue-as-new) records it under that ID.
   const entry = { name: 'checkout.started', messageId: 'dana-checkout-1', properties: cart(key, 'Tent'), receivedAt: now };
-  const journeyInput: JourneyInput = { journey: 'abandoned-cart', customerId, key, entryNo: 1, entry, traits: { email: 'dana@example.com' }, timezone: 'UTC', clockOffsetMs: 0 };
+  const journeyInput: JourneyInput = {
+    journey: 'abandoned-cart',
+    customerId,
+    key,
+    entryNo: 1,
+    entry,
+    traits: { email: 'dana@example.com' },
+    timezone: 'UTC',
+    clockOffsetMs: 0,
+  };
   await h.engine.client.workflow.start('journeyWorkflow', {
     workflowId: oldId,
     taskQueue: h.engine.taskQueue,
@@ -104,7 +120,15 @@ test('a run started under the old ID keeps it: found, sent events, not doubled; 
     eventsReceived: 1,
     journeys: { [oldId]: { workflowId: oldId, journey: 'abandoned-cart', key, status: 'running', enteredAt: now, entries: 1 } },
   };
-  const identify: CustomerEvent = { messageId: 'dana-identify-2', type: 'identify', customerId, name: 'identify', properties: {}, traits: { firstName: 'Dana' }, context: {} };
+  const identify: CustomerEvent = {
+    messageId: 'dana-identify-2',
+    type: 'identify',
+    customerId,
+    name: 'identify',
+    properties: {},
+    traits: { firstName: 'Dana' },
+    context: {},
+  };
   await h.engine.client.workflow.signalWithStart('customerWorkflow', {
     workflowId: customerWorkflowId(customerId),
     taskQueue: h.engine.taskQueue,
@@ -127,7 +151,10 @@ test('a run started under the old ID keeps it: found, sent events, not doubled; 
   await h.engine.send({ customerId, name: 'order.completed', properties: { orderId: 'o-9', cartId: key } });
   await h.clock.settle();
   expect((await state(customerId)).journeys[oldId]).toMatchObject({ status: 'exited', entries: 1 });
-  expect((await h.engine.client.workflow.getHandle(oldId).query(journeyStatusQuery)).timeline.at(-1)).toMatchObject({ kind: 'exited', reason: 'order.completed' });
+  expect((await h.engine.client.workflow.getHandle(oldId).query(journeyStatusQuery)).timeline.at(-1)).toMatchObject({
+    kind: 'exited',
+    reason: 'order.completed',
+  });
 
   // A new checkout of the cart is a new run: it gets the encoded ID, and counts as the cart's second entry.
   await h.engine.send({ customerId, name: 'checkout.started', properties: cart(key, 'Tent') });

@@ -14,9 +14,23 @@ test('defaults: 127.0.0.1:3000, the development key, 1000 events/s', () => {
 
 test('keys are a comma list; a low rate still lets a full batch through', () => {
   // Listening beyond loopback also needs the other secrets of the API (test/unit/config.secrets.test.ts).
-  const reachable = { PREFERENCES_SECRET: 'prefs-0123456789abcdef', TWILIO_AUTH_TOKEN: 'twilio-0123456789', PHONE_LOOKUP_SECRET: 'lookup-0123456789abcdef', CODEC_AUTH_TOKEN: 'codec-0123456789abcdef' };
-  const api = loadConfig({ API_WRITE_KEYS: ' wk_aaaaaaaaaaaaaaaa , wk_bbbbbbbbbbbbbbbb,', API_RATE_LIMIT: '5', API_PORT: '8080', API_HOST: '0.0.0.0', ...reachable }, { role: 'api' }).api;
-  expect(api).toMatchObject({ port: 8080, host: '0.0.0.0', writeKeys: ['wk_aaaaaaaaaaaaaaaa', 'wk_bbbbbbbbbbbbbbbb'], usesDevKey: false, rateLimit: { perSecond: 5, burst: 100 } });
+  const reachable = {
+    PREFERENCES_SECRET: 'prefs-0123456789abcdef',
+    TWILIO_AUTH_TOKEN: 'twilio-0123456789',
+    PHONE_LOOKUP_SECRET: 'lookup-0123456789abcdef',
+    CODEC_AUTH_TOKEN: 'codec-0123456789abcdef',
+  };
+  const api = loadConfig(
+    { API_WRITE_KEYS: ' wk_aaaaaaaaaaaaaaaa , wk_bbbbbbbbbbbbbbbb,', API_RATE_LIMIT: '5', API_PORT: '8080', API_HOST: '0.0.0.0', ...reachable },
+    { role: 'api' },
+  ).api;
+  expect(api).toMatchObject({
+    port: 8080,
+    host: '0.0.0.0',
+    writeKeys: ['wk_aaaaaaaaaaaaaaaa', 'wk_bbbbbbbbbbbbbbbb'],
+    usesDevKey: false,
+    rateLimit: { perSecond: 5, burst: 100 },
+  });
   expect(loadConfig({ API_RATE_LIMIT: '5', API_RATE_BURST: '10' }).api.rateLimit).toEqual({ perSecond: 5, burst: 10 });
 });
 

@@ -5,7 +5,15 @@ import { byCustomer, createDeliver, grpcCode, isTransient } from '../../api/deli
 import type { ApiError } from '../../api/errors';
 import type { CustomerEvent } from '../../sdk/events';
 
-const ev = (customerId: string, messageId: string): CustomerEvent => ({ messageId, customerId, type: 'track', name: 'x', properties: {}, traits: {}, context: {} });
+const ev = (customerId: string, messageId: string): CustomerEvent => ({
+  messageId,
+  customerId,
+  type: 'track',
+  name: 'x',
+  properties: {},
+  traits: {},
+  context: {},
+});
 // withDeadline is the only Client method the delivery uses itself; sendEvent is replaced.
 const client = { withDeadline: (_d: number, fn: () => Promise<unknown>) => fn() } as unknown as Client;
 const grpcError = (code: number) => Object.assign(new Error(`${code} grpc`), { code, details: '', metadata: {} });
@@ -71,7 +79,12 @@ test('a hanging call ends at the deadline with 503, not a hang', async () => {
 });
 
 test('a permanent rejection (e.g. unknown namespace) is a 500 that acknowledges nothing', async () => {
-  const deliver = createDeliver({ client, taskQueue: 'q', timeoutMs: 1000, sendEvent: async () => Promise.reject(Object.assign(new Error('no namespace'), { cause: grpcError(5) })) });
+  const deliver = createDeliver({
+    client,
+    taskQueue: 'q',
+    timeoutMs: 1000,
+    sendEvent: async () => Promise.reject(Object.assign(new Error('no namespace'), { cause: grpcError(5) })),
+  });
   const err = (await deliver([ev('a', 'a1')]).catch((e: unknown) => e)) as ApiError;
   expect(err.status).toBe(500);
   expect(err.body()).toMatchObject({ error: 'internal_error', messageIds: ['a1'] });

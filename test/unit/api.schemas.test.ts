@@ -66,7 +66,9 @@ describe('validation', () => {
 describe('limits (413, before validation)', () => {
   test(`more than ${LIMITS.batchEvents} messages`, () => {
     const batch = Array.from({ length: LIMITS.batchEvents + 1 }, () => ({ type: 'track' }));
-    expect(() => checkBatchLimits({ batch })).toThrow(expect.objectContaining({ status: 413, issues: [{ path: 'batch', message: '101 events; the limit is 100' }] }));
+    expect(() => checkBatchLimits({ batch })).toThrow(
+      expect.objectContaining({ status: 413, issues: [{ path: 'batch', message: '101 events; the limit is 100' }] }),
+    );
     expect(() => checkBatchLimits({ batch: batch.slice(1) })).not.toThrow();
   });
 
@@ -111,8 +113,26 @@ describe('jsonTooDeep: the scan of raw JSON text before it is parsed', () => {
 
 describe('mapping onto CustomerEvent', () => {
   test('track: userId → customerId, event → name, context.timezone kept; the result is a valid CustomerEvent', () => {
-    const e = toCustomerEvent({ type: 'track', userId: 'u1', anonymousId: 'anon', event: 'Signed Up', properties: { plan: 'pro' }, messageId: 'm1', timestamp: '2026-01-05T09:00:00Z', context: { timezone: 'Europe/Paris', traits: { email: 'x@example.com' } } });
-    expect(e).toEqual({ messageId: 'm1', type: 'track', customerId: 'u1', name: 'Signed Up', properties: { plan: 'pro' }, traits: {}, timestamp: '2026-01-05T09:00:00Z', context: { timezone: 'Europe/Paris' } });
+    const e = toCustomerEvent({
+      type: 'track',
+      userId: 'u1',
+      anonymousId: 'anon',
+      event: 'Signed Up',
+      properties: { plan: 'pro' },
+      messageId: 'm1',
+      timestamp: '2026-01-05T09:00:00Z',
+      context: { timezone: 'Europe/Paris', traits: { email: 'x@example.com' } },
+    });
+    expect(e).toEqual({
+      messageId: 'm1',
+      type: 'track',
+      customerId: 'u1',
+      name: 'Signed Up',
+      properties: { plan: 'pro' },
+      traits: {},
+      timestamp: '2026-01-05T09:00:00Z',
+      context: { timezone: 'Europe/Paris' },
+    });
     expect(CustomerEvent.parse(e)).toEqual(e);
   });
 
@@ -121,7 +141,16 @@ describe('mapping onto CustomerEvent', () => {
       { type: 'identify', anonymousId: 'anon-7', traits: { email: 'new@example.com' }, context: { traits: { email: 'old@example.com', firstName: 'Ada' } } },
       { newMessageId: () => 'gen-1' },
     );
-    expect(e).toEqual({ messageId: 'gen-1', type: 'identify', customerId: 'anon-7', name: 'identify', properties: {}, traits: { email: 'new@example.com', firstName: 'Ada' }, timestamp: undefined, context: {} });
+    expect(e).toEqual({
+      messageId: 'gen-1',
+      type: 'identify',
+      customerId: 'anon-7',
+      name: 'identify',
+      properties: {},
+      traits: { email: 'new@example.com', firstName: 'Ada' },
+      timestamp: undefined,
+      context: {},
+    });
     expect(CustomerEvent.safeParse(e).success).toBe(true);
   });
 
@@ -146,10 +175,16 @@ describe('mapping onto CustomerEvent', () => {
 });
 
 test('the OpenAPI document is generated from these schemas', () => {
-  const doc = buildOpenApi() as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, { properties?: Record<string, unknown> }> } };
+  const doc = buildOpenApi() as {
+    openapi: string;
+    paths: Record<string, unknown>;
+    components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+  };
   expect(doc.openapi).toBe('3.1.0');
   expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/track', '/v1/identify', '/v1/batch', '/healthz', '/metrics', '/openapi.json']));
-  expect(Object.keys(doc.components.schemas.TrackRequest.properties ?? {})).toEqual(expect.arrayContaining(['userId', 'anonymousId', 'event', 'properties', 'messageId', 'timestamp', 'context']));
+  expect(Object.keys(doc.components.schemas.TrackRequest.properties ?? {})).toEqual(
+    expect.arrayContaining(['userId', 'anonymousId', 'event', 'properties', 'messageId', 'timestamp', 'context']),
+  );
   expect(JSON.stringify(doc.components.schemas.BatchRequest)).toContain('"maxItems":100');
   expect(JSON.parse(JSON.stringify(doc))).toEqual(doc);
 });

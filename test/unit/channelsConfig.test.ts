@@ -18,7 +18,10 @@ test('PRISM_PORT moves the default Twilio URL with it; TWILIO_API_BASE_URL=twili
   expect(loadConfig({ PRISM_PORT: '4999' }).channels.sms).toMatchObject({ apiBaseUrl: 'http://127.0.0.1:4999', usesPrism: true });
   expect(loadConfig({ TWILIO_API_BASE_URL: 'twilio' }).channels.sms).toMatchObject({ apiBaseUrl: undefined, usesPrism: false });
   expect(loadConfig({ TWILIO_API_BASE_URL: '' }).channels.sms.apiBaseUrl).toBeUndefined();
-  expect(loadConfig({ TWILIO_API_BASE_URL: 'http://twilio-mock.internal:8080/' }).channels.sms).toMatchObject({ apiBaseUrl: 'http://twilio-mock.internal:8080', usesPrism: false });
+  expect(loadConfig({ TWILIO_API_BASE_URL: 'http://twilio-mock.internal:8080/' }).channels.sms).toMatchObject({
+    apiBaseUrl: 'http://twilio-mock.internal:8080',
+    usesPrism: false,
+  });
 });
 
 test('without PUBLIC_URL, links point at the local API on API_PORT', () => {
@@ -40,7 +43,9 @@ test('PUBLIC_URL loses its trailing slash; webhook and Slack appear when configu
 });
 
 test('a public PUBLIC_URL with the development PREFERENCES_SECRET is refused (links would be forgeable)', () => {
-  expect(() => loadConfig({ PUBLIC_URL: 'https://journeys.acme.com' })).toThrow(/PREFERENCES_SECRET: required when PUBLIC_URL \(https:\/\/journeys\.acme\.com\) is not a loopback address/);
+  expect(() => loadConfig({ PUBLIC_URL: 'https://journeys.acme.com' })).toThrow(
+    /PREFERENCES_SECRET: required when PUBLIC_URL \(https:\/\/journeys\.acme\.com\) is not a loopback address/,
+  );
   // A name that starts like a loopback address is still a name (test/unit/config.secrets.test.ts has the rest).
   expect(() => loadConfig({ PUBLIC_URL: 'https://127.attacker.example' })).toThrow(/PREFERENCES_SECRET: required when PUBLIC_URL/);
   expect(loadConfig({ PUBLIC_URL: 'http://localhost:8080' }).publicUrl).toBe('http://localhost:8080');
@@ -81,12 +86,25 @@ test('secrets and the Slack URL are not echoed in configuration errors', () => {
 
 test('the worker wires a sender per configured channel; an unconfigured one is refused as such', async () => {
   expect(Object.keys(createChannelSenders(loadConfig({}))).sort()).toEqual(['email', 'sms']);
-  const all = loadConfig({ WEBHOOK_URL: 'https://hooks.acme.com/x', WEBHOOK_SECRET: 'whsec_0123456789abcdef', SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T0/B0/X' });
+  const all = loadConfig({
+    WEBHOOK_URL: 'https://hooks.acme.com/x',
+    WEBHOOK_SECRET: 'whsec_0123456789abcdef',
+    SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T0/B0/X',
+  });
   expect(Object.keys(createChannelSenders(all)).sort()).toEqual(['email', 'slack', 'sms', 'webhook']);
 
   const deliver = createDeliveryActivities(createChannelSenders(loadConfig({}))).deliver;
   await expect(
-    deliver({ idempotencyKey: 'k', customerId: 'c', journey: 'j', channel: 'slack', to: 'slack', template: 'j/t', topic: 'transactional', vars: { customer: { id: 'c' }, traits: {}, data: {}, journey: 'j' } }),
+    deliver({
+      idempotencyKey: 'k',
+      customerId: 'c',
+      journey: 'j',
+      channel: 'slack',
+      to: 'slack',
+      template: 'j/t',
+      topic: 'transactional',
+      vars: { customer: { id: 'c' }, traits: {}, data: {}, journey: 'j' },
+    }),
   ).rejects.toMatchObject({ type: 'PermanentDeliveryFailure', message: 'channel "slack" is not configured on this worker' });
 });
 

@@ -66,7 +66,9 @@ describe('production mode', () => {
 
   test('the lines say what to set: random secrets with openssl, a payload key, the Twilio console', () => {
     const message = refusal({ NODE_ENV: 'production' }, { role: ['api', 'worker'] });
-    expect(message).toContain('PREFERENCES_SECRET: required in production mode (NODE_ENV=production); with the development value anyone can forge unsubscribe and preference links for any customer. Set at least 16 random characters, e.g. `openssl rand -hex 32`');
+    expect(message).toContain(
+      'PREFERENCES_SECRET: required in production mode (NODE_ENV=production); with the development value anyone can forge unsubscribe and preference links for any customer. Set at least 16 random characters, e.g. `openssl rand -hex 32`',
+    );
     expect(message).toMatch(/API_WRITE_KEYS: .* Set your own keys, comma-separated, at least 16 characters each, e\.g\. `openssl rand -hex 24`/);
     expect(message).toMatch(/TWILIO_AUTH_TOKEN: .*forge Twilio's STOP, START and status webhooks\. Set your Twilio account's auth token/);
     expect(message).toMatch(/TWILIO_ACCOUNT_SID: .*sends SMS only to the local Twilio mock\. Set your Twilio account SID/);
@@ -77,12 +79,20 @@ describe('production mode', () => {
 
   test('`npm start` (the API and the worker) lists what either needs, once each', () => {
     expect(named(refusal({ NODE_ENV: 'production' }, { role: ['api', 'worker'] }))).toEqual([
-      'API_WRITE_KEYS', 'PREFERENCES_SECRET', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'PHONE_LOOKUP_SECRET', 'PAYLOAD_KEYS', 'CODEC_AUTH_TOKEN',
+      'API_WRITE_KEYS',
+      'PREFERENCES_SECRET',
+      'TWILIO_ACCOUNT_SID',
+      'TWILIO_AUTH_TOKEN',
+      'PHONE_LOOKUP_SECRET',
+      'PAYLOAD_KEYS',
+      'CODEC_AUTH_TOKEN',
     ]);
   });
 
   test('OMNIJOURNEY_ENV=production turns it on too (any case), and the message says which variable did', () => {
-    expect(refusal({ OMNIJOURNEY_ENV: 'production' }, { role: 'cli' }).split('\n')[0]).toBe('invalid configuration for production mode (OMNIJOURNEY_ENV=production):');
+    expect(refusal({ OMNIJOURNEY_ENV: 'production' }, { role: 'cli' }).split('\n')[0]).toBe(
+      'invalid configuration for production mode (OMNIJOURNEY_ENV=production):',
+    );
     expect(named(refusal({ OMNIJOURNEY_ENV: ' Production ' }, { role: 'cli' }))).toEqual(NEEDS.cli);
     expect(named(refusal({ NODE_ENV: 'PRODUCTION' }, { role: 'cli' }))).toEqual(NEEDS.cli);
   });
@@ -131,7 +141,15 @@ describe('production mode', () => {
 
   test('invalid values and missing secrets come in the same message', () => {
     const message = refusal({ NODE_ENV: 'production', API_RATE_LIMIT: '0', PREFERENCES_SECRET: 'short' }, { role: 'api' });
-    expect(named(message)).toEqual(['API_RATE_LIMIT', 'PREFERENCES_SECRET', 'API_WRITE_KEYS', 'TWILIO_AUTH_TOKEN', 'PHONE_LOOKUP_SECRET', 'PAYLOAD_KEYS', 'CODEC_AUTH_TOKEN']);
+    expect(named(message)).toEqual([
+      'API_RATE_LIMIT',
+      'PREFERENCES_SECRET',
+      'API_WRITE_KEYS',
+      'TWILIO_AUTH_TOKEN',
+      'PHONE_LOOKUP_SECRET',
+      'PAYLOAD_KEYS',
+      'CODEC_AUTH_TOKEN',
+    ]);
     // A too-short secret is reported as too short (once), without its value.
     expect(message).toContain('  PREFERENCES_SECRET: use at least 16 random characters (value hidden)');
     expect(message).not.toContain('short (');
@@ -139,7 +157,9 @@ describe('production mode', () => {
 
   test('OMNIJOURNEY_ENV=development does not quietly override NODE_ENV=production; a typo is not development either', () => {
     const message = refusal({ NODE_ENV: 'production', OMNIJOURNEY_ENV: 'development', ...SECRETS }, { role: 'api' });
-    expect(message).toContain('OMNIJOURNEY_ENV: "development" contradicts NODE_ENV=production; remove OMNIJOURNEY_ENV to run in production mode, or unset NODE_ENV to run in development');
+    expect(message).toContain(
+      'OMNIJOURNEY_ENV: "development" contradicts NODE_ENV=production; remove OMNIJOURNEY_ENV to run in production mode, or unset NODE_ENV to run in development',
+    );
     expect(refusal({ OMNIJOURNEY_ENV: 'prod' }, { role: 'api' })).toContain('OMNIJOURNEY_ENV: expected "production" or "development" (got "prod")');
   });
 
@@ -154,13 +174,16 @@ describe('production mode', () => {
 });
 
 describe('development (what tests, jest and `npm start` run with)', () => {
-  test.each([{}, { NODE_ENV: 'test' }, { NODE_ENV: 'development' }, { OMNIJOURNEY_ENV: 'development' }])('%j: every process starts on the development defaults', (env) => {
-    for (const role of ['api', 'worker', 'cli', 'simulate', ['api', 'worker']] as const) {
-      const config = loadConfig(env, { role });
-      expect(config.production).toBe(false);
-      expect(config.api.usesDevKey).toBe(true);
-    }
-  });
+  test.each([{}, { NODE_ENV: 'test' }, { NODE_ENV: 'development' }, { OMNIJOURNEY_ENV: 'development' }])(
+    '%j: every process starts on the development defaults',
+    (env) => {
+      for (const role of ['api', 'worker', 'cli', 'simulate', ['api', 'worker']] as const) {
+        const config = loadConfig(env, { role });
+        expect(config.production).toBe(false);
+        expect(config.api.usesDevKey).toBe(true);
+      }
+    },
+  );
 
   test('jest runs with NODE_ENV=test, not production', () => {
     expect(process.env.NODE_ENV).toBe('test');
@@ -172,7 +195,9 @@ describe('an API that can be reached from other machines refuses the development
     const message = refusal({ API_HOST: host }, { role: 'api' });
     expect(message.split('\n')[0]).toBe('invalid configuration:');
     expect(named(message)).toEqual(['API_WRITE_KEYS', 'PREFERENCES_SECRET', 'TWILIO_AUTH_TOKEN', 'PHONE_LOOKUP_SECRET', 'CODEC_AUTH_TOKEN']);
-    expect(message).toContain(`  API_WRITE_KEYS: required when API_HOST (${host}) is not a loopback address, since the API can be reached from other machines; `);
+    expect(message).toContain(
+      `  API_WRITE_KEYS: required when API_HOST (${host}) is not a loopback address, since the API can be reached from other machines; `,
+    );
     // The development key file is random, not public: only production mode insists on PAYLOAD_KEYS.
     expect(named(message)).not.toContain('PAYLOAD_KEYS');
   });
@@ -188,12 +213,17 @@ describe('an API that can be reached from other machines refuses the development
   ])('PUBLIC_URL=%s (CODEC_AUTH_TOKEN only follows API_HOST)', (url) => {
     const message = refusal({ PUBLIC_URL: url }, { role: 'api' });
     expect(named(message)).toEqual(['API_WRITE_KEYS', 'PREFERENCES_SECRET', 'TWILIO_AUTH_TOKEN', 'PHONE_LOOKUP_SECRET']);
-    expect(message).toContain(`  TWILIO_AUTH_TOKEN: required when PUBLIC_URL (${url}) is not a loopback address, since the API can be reached from other machines; the development token ("dev-auth-token") is public, so anyone could forge Twilio's STOP, START and status webhooks.`);
+    expect(message).toContain(
+      `  TWILIO_AUTH_TOKEN: required when PUBLIC_URL (${url}) is not a loopback address, since the API can be reached from other machines; the development token ("dev-auth-token") is public, so anyone could forge Twilio's STOP, START and status webhooks.`,
+    );
   });
 
-  test.each(['127.0.0.1', '127.0.0.2', 'localhost', 'LOCALHOST', '::1', '[::1]', '::ffff:127.0.0.1', '0:0:0:0:0:0:0:1'])('API_HOST=%s is loopback: the development defaults are fine', (host) => {
-    expect(loadConfig({ API_HOST: host }, { role: 'api' }).api.usesDevKey).toBe(true);
-  });
+  test.each(['127.0.0.1', '127.0.0.2', 'localhost', 'LOCALHOST', '::1', '[::1]', '::ffff:127.0.0.1', '0:0:0:0:0:0:0:1'])(
+    'API_HOST=%s is loopback: the development defaults are fine',
+    (host) => {
+      expect(loadConfig({ API_HOST: host }, { role: 'api' }).api.usesDevKey).toBe(true);
+    },
+  );
 
   test.each([
     'http://127.0.0.1:3000',

@@ -31,7 +31,16 @@ function request(overrides: Partial<DeliveryRequest> = {}): DeliveryRequest {
 let seq = 0;
 function sentAgo(ms: number, extra: Partial<LedgerEntry> = {}): LedgerEntry {
   seq += 1;
-  return { id: `old/${seq}`, at: new Date(NOON_UTC.getTime() - ms).toISOString(), journey: 'promo', template: 'promo/sale', topic: 'marketing', channel: 'email', status: 'sent', ...extra };
+  return {
+    id: `old/${seq}`,
+    at: new Date(NOON_UTC.getTime() - ms).toISOString(),
+    journey: 'promo',
+    template: 'promo/sale',
+    topic: 'marketing',
+    channel: 'email',
+    status: 'sent',
+    ...extra,
+  };
 }
 
 const at = (s: CustomerState, r: DeliveryRequest = request(), now: Date = NOON_UTC, skip: Channel[] = []) => decide(s, r, now, DEFAULT_POLICY, skip);
@@ -70,7 +79,12 @@ describe('fallback order [sms, email]', () => {
   const both = request({ channels: ['sms', 'email'] });
 
   test('picks email when there is no SMS consent', () => {
-    expect(at(customer((s) => (s.identities.phone = '+15555550100')), both)).toEqual({ kind: 'send', channel: 'email', to: 'ada@example.com' });
+    expect(
+      at(
+        customer((s) => (s.identities.phone = '+15555550100')),
+        both,
+      ),
+    ).toEqual({ kind: 'send', channel: 'email', to: 'ada@example.com' });
   });
 
   test('picks SMS when opted in, and email when SMS is skipped after a failure', () => {

@@ -5,7 +5,31 @@ import { join, relative } from 'node:path';
 
 const root = join(__dirname, '..', '..');
 const DETERMINISTIC = ['workflows', 'domain', 'journeys', 'sdk'];
-const BUILTINS = ['fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'child_process', 'worker_threads', 'dns', 'tls', 'stream', 'zlib', 'url', 'util', 'events', 'timers', 'process', 'readline', 'cluster', 'dgram', 'v8', 'vm'];
+const BUILTINS = [
+  'fs',
+  'path',
+  'os',
+  'crypto',
+  'http',
+  'https',
+  'net',
+  'child_process',
+  'worker_threads',
+  'dns',
+  'tls',
+  'stream',
+  'zlib',
+  'url',
+  'util',
+  'events',
+  'timers',
+  'process',
+  'readline',
+  'cluster',
+  'dgram',
+  'v8',
+  'vm',
+];
 const IO_PACKAGES = ['nodemailer', 'twilio', 'liquidjs', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'];
 
 const rules: Array<{ re: RegExp; why: string }> = [
@@ -19,7 +43,10 @@ const rules: Array<{ re: RegExp; why: string }> = [
 ];
 
 // Deliberate, reviewed exceptions: workflow time is deterministic inside the Temporal sandbox.
-const allowed = [{ file: 'workflows/customer.ts', re: /Date\.now\(\)/ }, { file: 'workflows/journey.ts', re: /Date\.now\(\)/ }];
+const allowed = [
+  { file: 'workflows/customer.ts', re: /Date\.now\(\)/ },
+  { file: 'workflows/journey.ts', re: /Date\.now\(\)/ },
+];
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -24,7 +24,12 @@ const sampleVars = {
 
 const shippedEmailTemplates = readdirSync(templatesDir, { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.email.liquid') && !f.startsWith('_'))
-  .map((f) => f.replace(/\.email\.liquid$/, '').split('\\').join('/'))
+  .map((f) =>
+    f
+      .replace(/\.email\.liquid$/, '')
+      .split('\\')
+      .join('/'),
+  )
   .sort();
 
 test('the shipped email templates are found (so the loop below tests something)', () => {
@@ -93,7 +98,8 @@ describe('MJML in any template', () => {
   });
 
   test('documentToText drops the head, styles and conditional comments', () => {
-    const html = '<!doctype html><html><head><title>T</title><style>p{color:red}</style></head><body><style>.x { color: blue; }</style><!--[if mso]><table><tr><td>X<![endif]--><div>\n   <p>One</p>\n  <p>Two <a href="https://x.test/a">  link  </a></p></div></body></html>';
+    const html =
+      '<!doctype html><html><head><title>T</title><style>p{color:red}</style></head><body><style>.x { color: blue; }</style><!--[if mso]><table><tr><td>X<![endif]--><div>\n   <p>One</p>\n  <p>Two <a href="https://x.test/a">  link  </a></p></div></body></html>';
     expect(documentToText(html)).toBe('One\n\nTwo link (https://x.test/a)');
   });
 });
@@ -107,7 +113,13 @@ describe('sendEmail', () => {
     raw.push(info.message as Buffer);
     return info;
   }) as typeof transport.sendMail;
-  const email = createEmailActivities({ transport, from: 'Acme <hello@acme.test>', renderer: createRenderer(), publicUrl: `${PUBLIC_URL}/`, preferencesSecret: SECRET });
+  const email = createEmailActivities({
+    transport,
+    from: 'Acme <hello@acme.test>',
+    renderer: createRenderer(),
+    publicUrl: `${PUBLIC_URL}/`,
+    preferencesSecret: SECRET,
+  });
 
   const input = (topic: DeliverInput['topic']): DeliverInput => ({
     idempotencyKey: `journey:welcome:c-7/1.${topic}`,
@@ -136,7 +148,13 @@ describe('sendEmail', () => {
     expect(mail.headers.get('list')).toMatchObject({ unsubscribe: { url: m![1] } });
     expect(mail.headerLines.find((h) => h.key === 'list-unsubscribe-post')?.line).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
     // An unsubscribe token: providers and link scanners fetch this URL, so it can only revoke.
-    expect(verifyPreferenceToken(SECRET, m![2])).toMatchObject({ ok: true, customerId: 'c-7', scope: 'unsubscribe', generation: 0, incarnation: 'first-run-of-c-7' });
+    expect(verifyPreferenceToken(SECRET, m![2])).toMatchObject({
+      ok: true,
+      customerId: 'c-7',
+      scope: 'unsubscribe',
+      generation: 0,
+      incarnation: 'first-run-of-c-7',
+    });
     // The same link is in the footer of both parts.
     expect(mail.text).toContain(m![1]);
     expect(mail.html).toContain(`href="${m![1]}"`);
@@ -144,10 +162,16 @@ describe('sendEmail', () => {
     const pref = new RegExp(`${PUBLIC_URL.replace(/\./g, '\\.')}/preferences/([A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+)`).exec(mail.text as string);
     expect(pref).not.toBeNull();
     expect(pref![1]).not.toBe(m![2]);
-    expect(verifyPreferenceToken(SECRET, pref![1])).toMatchObject({ ok: true, customerId: 'c-7', scope: 'preferences', generation: 0, incarnation: 'first-run-of-c-7' });
+    expect(verifyPreferenceToken(SECRET, pref![1])).toMatchObject({
+      ok: true,
+      customerId: 'c-7',
+      scope: 'preferences',
+      generation: 0,
+      incarnation: 'first-run-of-c-7',
+    });
   });
 
-  test('the links carry the customer\'s link generation and workflow incarnation from the customer workflow', async () => {
+  test("the links carry the customer's link generation and workflow incarnation from the customer workflow", async () => {
     raw.length = 0;
     await email.sendEmail({ ...input('marketing'), links: { generation: 3, incarnation: 'first-run-id' } });
     const mail = await simpleParser(raw[0]);

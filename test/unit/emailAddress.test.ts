@@ -36,42 +36,44 @@ describe('emailAddressProblem: exactly one bare address', () => {
     expect(isEmailAddress(value)).toBe(true);
   });
 
-  test.each([
-    [LIST, 'it contains "," or ";", which separate several addresses'],
-    [THREE_HUNDRED, `it is ${THREE_HUNDRED.length} characters long, over the 254 an address can have`],
-    [Array.from({ length: 10 }, (_, i) => `p${i}@x.com`).join(','), 'it contains "," or ";", which separate several addresses'],
-    ['a@x.com;b@evil.example', 'it contains "," or ";", which separate several addresses'],
-    [BCC, 'it contains a line break'],
-    ['a@x.com\nBcc: b@evil.example', 'it contains a line break'],
-    ['a@x.com\rb@evil.example', 'it contains a line break'],
-    ['Ada <a@x.com>', 'it contains angle brackets, quotes or parentheses: give the bare address, without a name'],
-    ['<a@x.com>', 'it contains angle brackets, quotes or parentheses: give the bare address, without a name'],
-    ['"a@x.com" b@evil.example', 'it contains angle brackets, quotes or parentheses: give the bare address, without a name'],
-    ['a@x.com (b@evil.example)', 'it contains angle brackets, quotes or parentheses: give the bare address, without a name'],
-    ['friends:a@x.com,b@evil.example;', 'it contains "," or ";", which separate several addresses'],
-    ['undisclosed-recipients:b@evil.example', 'it contains ":" (an address group)'],
-    ['a@x.com b@evil.example', 'it contains whitespace'],
-    [' a@x.com', 'it contains whitespace'],
-    ['a@x.com\t', 'it contains whitespace'],
-    ['ada.example.com', 'it has no "@"'],
-    ['a@b@evil.example', 'it has 2 "@"'],
-    ['.ada@example.com', 'the part before "@" is not a plain address (letters, digits, dots not at either end or doubled)'],
-    ['ada..l@example.com', 'the part before "@" is not a plain address (letters, digits, dots not at either end or doubled)'],
-    ['adá@example.com', 'the part before "@" is not a plain address (letters, digits, dots not at either end or doubled)'],
-    ['ada@localhost', expect.stringMatching(/^the domain is not a host name like "example\.com"/)],
-    ['ada@127.0.0.1', expect.stringMatching(/^the domain is not a host name/)],
-    ['ada@[127.0.0.1]', expect.stringMatching(/^it contains angle brackets|^the domain is not a host name/)],
-    ['ada@example.com.', expect.stringMatching(/^the domain is not a host name/)],
-    ['ada@-example.com', expect.stringMatching(/^the domain is not a host name/)],
-    ['ada@exa_mple.com', expect.stringMatching(/^the domain is not a host name/)],
-    ['ada@jõgeva.ee', expect.stringMatching(/xn--/)],
-    [`ada@${'d'.repeat(64)}.example`, expect.stringMatching(/^the domain is not a host name/)],
-    [`${'l'.repeat(250)}@x.com`, 'it is 256 characters long, over the 254 an address can have'],
-    ['', 'it is empty (send null to remove the trait)'],
-    [42, 'got a number, not a string'],
-    [['a@x.com'], 'got an array, not a string'],
-    [{ address: 'a@x.com' }, 'got an object, not a string'],
-  ].map(([value, problem]) => [JSON.stringify(value).slice(0, 60), value, problem]))('%s is refused', (_name, value, problem) => {
+  test.each(
+    [
+      [LIST, 'it contains "," or ";", which separate several addresses'],
+      [THREE_HUNDRED, `it is ${THREE_HUNDRED.length} characters long, over the 254 an address can have`],
+      [Array.from({ length: 10 }, (_, i) => `p${i}@x.com`).join(','), 'it contains "," or ";", which separate several addresses'],
+      ['a@x.com;b@evil.example', 'it contains "," or ";", which separate several addresses'],
+      [BCC, 'it contains a line break'],
+      ['a@x.com\nBcc: b@evil.example', 'it contains a line break'],
+      ['a@x.com\rb@evil.example', 'it contains a line break'],
+      ['Ada <a@x.com>', 'it contains angle brackets, quotes or parentheses: give the bare address, without a name'],
+      ['<a@x.com>', 'it contains angle brackets, quotes or parentheses: give the bare address, without a name'],
+      ['"a@x.com" b@evil.example', 'it contains angle brackets, quotes or parentheses: give the bare address, without a name'],
+      ['a@x.com (b@evil.example)', 'it contains angle brackets, quotes or parentheses: give the bare address, without a name'],
+      ['friends:a@x.com,b@evil.example;', 'it contains "," or ";", which separate several addresses'],
+      ['undisclosed-recipients:b@evil.example', 'it contains ":" (an address group)'],
+      ['a@x.com b@evil.example', 'it contains whitespace'],
+      [' a@x.com', 'it contains whitespace'],
+      ['a@x.com\t', 'it contains whitespace'],
+      ['ada.example.com', 'it has no "@"'],
+      ['a@b@evil.example', 'it has 2 "@"'],
+      ['.ada@example.com', 'the part before "@" is not a plain address (letters, digits, dots not at either end or doubled)'],
+      ['ada..l@example.com', 'the part before "@" is not a plain address (letters, digits, dots not at either end or doubled)'],
+      ['adá@example.com', 'the part before "@" is not a plain address (letters, digits, dots not at either end or doubled)'],
+      ['ada@localhost', expect.stringMatching(/^the domain is not a host name like "example\.com"/)],
+      ['ada@127.0.0.1', expect.stringMatching(/^the domain is not a host name/)],
+      ['ada@[127.0.0.1]', expect.stringMatching(/^it contains angle brackets|^the domain is not a host name/)],
+      ['ada@example.com.', expect.stringMatching(/^the domain is not a host name/)],
+      ['ada@-example.com', expect.stringMatching(/^the domain is not a host name/)],
+      ['ada@exa_mple.com', expect.stringMatching(/^the domain is not a host name/)],
+      ['ada@jõgeva.ee', expect.stringMatching(/xn--/)],
+      [`ada@${'d'.repeat(64)}.example`, expect.stringMatching(/^the domain is not a host name/)],
+      [`${'l'.repeat(250)}@x.com`, 'it is 256 characters long, over the 254 an address can have'],
+      ['', 'it is empty (send null to remove the trait)'],
+      [42, 'got a number, not a string'],
+      [['a@x.com'], 'got an array, not a string'],
+      [{ address: 'a@x.com' }, 'got an object, not a string'],
+    ].map(([value, problem]) => [JSON.stringify(value).slice(0, 60), value, problem]),
+  )('%s is refused', (_name, value, problem) => {
     expect(emailAddressProblem(value)).toEqual(problem);
     expect(isEmailAddress(value)).toBe(false);
   });
@@ -100,9 +102,16 @@ describe('the API answers 400 naming the field', () => {
   });
 
   test('in a batch, in context.traits (merged on identify) and in a batch-level context', () => {
-    expect(issues(BatchRequest.safeParse({ batch: [{ type: 'track', userId: 'u', event: 'e' }, { type: 'identify', userId: 'u', traits: { email: LIST } }] }))).toEqual([
-      { path: 'batch.1.traits.email', message: expect.stringContaining('"," or ";"') },
-    ]);
+    expect(
+      issues(
+        BatchRequest.safeParse({
+          batch: [
+            { type: 'track', userId: 'u', event: 'e' },
+            { type: 'identify', userId: 'u', traits: { email: LIST } },
+          ],
+        }),
+      ),
+    ).toEqual([{ path: 'batch.1.traits.email', message: expect.stringContaining('"," or ";"') }]);
     expect(issues(IdentifyRequest.safeParse({ userId: 'u', context: { traits: { email: BCC } } }))).toEqual([
       { path: 'context.traits.email', message: 'expected exactly one email address: it contains a line break' },
     ]);
@@ -137,7 +146,9 @@ describe('the other ways in', () => {
   test('CustomerEvent (sendEvent: the CLI, simulate, the API) refuses a bad email trait, naming it', () => {
     const r = CustomerEvent.safeParse(event({ email: BCC }));
     expect(r.success).toBe(false);
-    expect(r.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['traits.email', 'expected exactly one email address: it contains a line break']]);
+    expect(r.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['traits.email', 'expected exactly one email address: it contains a line break'],
+    ]);
     expect(CustomerEvent.safeParse(event({ email: 'ada@example.com' })).success).toBe(true);
   });
 
@@ -175,7 +186,13 @@ describe('the email channel', () => {
     raw.push(info.message as Buffer);
     return info;
   }) as typeof transport.sendMail;
-  const email = createEmailActivities({ transport, from: 'Acme <hello@acme.test>', renderer: createRenderer(), publicUrl: 'https://journeys.acme.test', preferencesSecret: 'prefs-secret-for-tests-0123456789' });
+  const email = createEmailActivities({
+    transport,
+    from: 'Acme <hello@acme.test>',
+    renderer: createRenderer(),
+    publicUrl: 'https://journeys.acme.test',
+    preferencesSecret: 'prefs-secret-for-tests-0123456789',
+  });
   const input = (to: string): DeliverInput => ({
     idempotencyKey: 'journey:welcome:c-9/1.1',
     customerId: 'c-9',
@@ -205,7 +222,9 @@ describe('the email channel', () => {
     );
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect(err).toMatchObject({ type: FailureTypes.InvalidAddress, nonRetryable: true });
-    expect((err as Error).message).toMatch(/^cannot mail customer "c-9": the "email" trait is not exactly one email address \(.+\); nothing was sent\. Fix the trait with identify/);
+    expect((err as Error).message).toMatch(
+      /^cannot mail customer "c-9": the "email" trait is not exactly one email address \(.+\); nothing was sent\. Fix the trait with identify/,
+    );
     // The stored value is not repeated in the message (it goes to logs and Temporal's history).
     expect((err as Error).message).not.toContain('evil.example');
     expect(sent).toEqual([]);

@@ -71,7 +71,9 @@ export function violations(file: string, text: string): string[] {
     if (!m) return;
     const target = relative(root, resolve(dirname(file), m[1])).split('/')[0];
     if (target === from || target.startsWith('..') || allowed.includes(target) || !(target in LAYERS || target === 'test')) return;
-    out.push(`${rel}:${i + 1} imports ${m[1]} (${target}/), but ${from}/ may only import ${allowed.length ? allowed.map((a) => `${a}/`).join(', ') : 'nothing of the project'}`);
+    out.push(
+      `${rel}:${i + 1} imports ${m[1]} (${target}/), but ${from}/ may only import ${allowed.length ? allowed.map((a) => `${a}/`).join(', ') : 'nothing of the project'}`,
+    );
   });
   return out;
 }

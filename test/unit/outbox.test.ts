@@ -39,7 +39,10 @@ test('a retry of a send that reached the provider (journaled) does not send agai
 
 test('a retry on another host finds the result in the last heartbeat', async () => {
   const { sent, activities } = setup();
-  const retry = await new MockActivityEnvironment({ attempt: 3, heartbeatDetails: { sent: { providerId: 'p-elsewhere' } } }).run(activities.deliver, input('k2'));
+  const retry = await new MockActivityEnvironment({ attempt: 3, heartbeatDetails: { sent: { providerId: 'p-elsewhere' } } }).run(
+    activities.deliver,
+    input('k2'),
+  );
   expect(retry).toEqual({ providerId: 'p-elsewhere' });
   expect(sent).toEqual([]);
 });

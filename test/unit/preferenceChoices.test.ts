@@ -20,12 +20,19 @@ test('effective choices: email opt-out, SMS opt-in, a channel:topic pair beats t
   expect(effectiveChoices(none)).toEqual({ email: true, sms: false, marketingEmail: true, marketingSms: false });
   expect(effectiveChoices({ channels: { sms: true }, topics: {} })).toEqual(all);
   expect(effectiveChoices({ channels: { sms: true }, topics: {}, pairs: { 'email:marketing': false } })).toEqual({ ...all, marketingEmail: false });
-  expect(effectiveChoices({ channels: { sms: true }, topics: { marketing: false }, pairs: { 'sms:marketing': true } })).toEqual({ ...all, marketingEmail: false });
+  expect(effectiveChoices({ channels: { sms: true }, topics: { marketing: false }, pairs: { 'sms:marketing': true } })).toEqual({
+    ...all,
+    marketingEmail: false,
+  });
   expect(effectiveChoices({ channels: { email: false }, topics: {} })).toEqual({ email: false, sms: false, marketingEmail: false, marketingSms: false });
 });
 
 test('saving what is shown writes nothing', () => {
-  for (const consent of [none, { channels: { sms: true }, topics: { marketing: false } }, { channels: { email: false, sms: true }, topics: {}, pairs: { 'sms:marketing': false } }] as Consent[]) {
+  for (const consent of [
+    none,
+    { channels: { sms: true }, topics: { marketing: false } },
+    { channels: { email: false, sms: true }, topics: {}, pairs: { 'sms:marketing': false } },
+  ] as Consent[]) {
     expect(consentChanges(consent, effectiveChoices(consent), 'p')).toEqual([]);
   }
 });
@@ -43,7 +50,11 @@ test('every combination of boxes ends with the engine doing exactly what was tic
       const wanted: Choices = { email: !!(bits & 1), sms: !!(bits & 2), marketingEmail: !!(bits & 4), marketingSms: !!(bits & 8) };
       const got = effectiveChoices(apply(start, wanted));
       // Marketing on a channel that is off cannot go out: the page then shows it off.
-      expect([start, wanted, got]).toEqual([start, wanted, { ...wanted, marketingEmail: wanted.email && wanted.marketingEmail, marketingSms: wanted.sms && wanted.marketingSms }]);
+      expect([start, wanted, got]).toEqual([
+        start,
+        wanted,
+        { ...wanted, marketingEmail: wanted.email && wanted.marketingEmail, marketingSms: wanted.sms && wanted.marketingSms },
+      ]);
     }
   }
 });

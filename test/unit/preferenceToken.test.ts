@@ -26,7 +26,15 @@ test('a token verifies to its customer, scope, generation and incarnation, and i
   const token = signPreferenceToken(SECRET, { customerId: 'cus_42/ä é', scope: 'preferences', generation: 3, incarnation: RUN }, NOW);
   expect(token).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
   expect(claimsOf(token)).toEqual({ v: 2, sub: 'cus_42/ä é', exp: EXP, scope: 'preferences', gen: 3, inc: RUN });
-  expect(verifyPreferenceToken(SECRET, token, NOW)).toEqual({ ok: true, customerId: 'cus_42/ä é', exp: EXP, scope: 'preferences', generation: 3, incarnation: RUN, legacy: false });
+  expect(verifyPreferenceToken(SECRET, token, NOW)).toEqual({
+    ok: true,
+    customerId: 'cus_42/ä é',
+    exp: EXP,
+    scope: 'preferences',
+    generation: 3,
+    incarnation: RUN,
+    legacy: false,
+  });
 });
 
 test('without a generation or incarnation, a token is of generation 0 and names no incarnation', () => {
@@ -39,7 +47,12 @@ test('a version-1 token (mails sent before scopes) verifies as an unsubscribe to
   const legacy = signRaw({ v: 1, sub: 'c1', exp: EXP });
   expect(verifyPreferenceToken(SECRET, legacy, NOW)).toEqual({ ok: true, customerId: 'c1', exp: EXP, scope: 'unsubscribe', generation: 0, legacy: true });
   // Its scope cannot be raised: a v1 payload claiming more is still an unsubscribe token.
-  expect(verifyPreferenceToken(SECRET, signRaw({ v: 1, sub: 'c1', exp: EXP, scope: 'preferences', gen: 5 }), NOW)).toMatchObject({ ok: true, scope: 'unsubscribe', generation: 0, legacy: true });
+  expect(verifyPreferenceToken(SECRET, signRaw({ v: 1, sub: 'c1', exp: EXP, scope: 'preferences', gen: 5 }), NOW)).toMatchObject({
+    ok: true,
+    scope: 'unsubscribe',
+    generation: 0,
+    legacy: true,
+  });
   // …and it still expires.
   expect(verifyPreferenceToken(SECRET, legacy, new Date(EXP * 1000))).toEqual({ ok: false, reason: 'expired' });
 });
@@ -117,7 +130,7 @@ test('signing refuses an empty secret or customer, a missing or unknown scope, a
 });
 
 describe('the links in a mail', () => {
-  test('the preference link has the preferences scope, the unsubscribe link (also List-Unsubscribe) the unsubscribe scope; both the customer\'s links', () => {
+  test("the preference link has the preferences scope, the unsubscribe link (also List-Unsubscribe) the unsubscribe scope; both the customer's links", () => {
     const links = preferenceLinks('https://journeys.acme.test/', SECRET, 'c-7', NOW, { generation: 2, incarnation: RUN });
     const pref = /^https:\/\/journeys\.acme\.test\/preferences\/([^/]+)$/.exec(links.preferences);
     const unsub = /^https:\/\/journeys\.acme\.test\/unsubscribe\/([^/]+)$/.exec(links.unsubscribe);
@@ -126,7 +139,7 @@ describe('the links in a mail', () => {
     expect(pref![1]).not.toBe(unsub![1]);
   });
 
-  test('a send without the customer\'s links (scheduled before link generations) gets unsubscribe links only, like mails before scopes', () => {
+  test("a send without the customer's links (scheduled before link generations) gets unsubscribe links only, like mails before scopes", () => {
     const links = preferenceLinks('https://journeys.acme.test', SECRET, 'c-7', NOW);
     for (const url of [links.preferences, links.unsubscribe]) {
       expect(claimsOf(url.split('/').at(-1) as string)).toEqual({ v: 2, sub: 'c-7', exp: EXP, scope: 'unsubscribe', gen: 0 });
@@ -134,8 +147,15 @@ describe('the links in a mail', () => {
   });
 });
 
-describe('whether a link is still the customer\'s', () => {
-  const claims = (generation: number, incarnation?: string): PreferenceTokenClaims => ({ customerId: 'c1', exp: EXP, scope: 'preferences', generation, legacy: false, ...(incarnation ? { incarnation } : {}) });
+describe("whether a link is still the customer's", () => {
+  const claims = (generation: number, incarnation?: string): PreferenceTokenClaims => ({
+    customerId: 'c1',
+    exp: EXP,
+    scope: 'preferences',
+    generation,
+    legacy: false,
+    ...(incarnation ? { incarnation } : {}),
+  });
   const profile = (links?: CustomerProfile['links']): CustomerProfile => ({ ...initialState('c1'), ...(links ? { links } : {}) });
 
   test('the current generation of the same workflow: yes; an older or newer generation, or another workflow (erased and created again): no', () => {

@@ -12,7 +12,10 @@ beforeAll(() => {
   process.env.TEMPORAL_PORT = '1';
 });
 afterAll(() => {
-  for (const [k, v] of [['OMNIJOURNEY_DATA_DIR', saved.dir], ['TEMPORAL_PORT', saved.port]] as const) {
+  for (const [k, v] of [
+    ['OMNIJOURNEY_DATA_DIR', saved.dir],
+    ['TEMPORAL_PORT', saved.port],
+  ] as const) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }

@@ -7,14 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultPayloadConverter, METADATA_ENCODING_KEY, type Payload } from '@temporalio/common';
 import { loadConfig } from '../../config/config';
-import {
-  ENCRYPTED_ENCODING,
-  KEY_ID_METADATA,
-  parsePayloadKeys,
-  PayloadDecryptionError,
-  PayloadEncryptionCodec,
-  type PayloadKey,
-} from '../../privacy/codec';
+import { ENCRYPTED_ENCODING, KEY_ID_METADATA, parsePayloadKeys, PayloadDecryptionError, PayloadEncryptionCodec, type PayloadKey } from '../../privacy/codec';
 import { resolvePayloadKeys } from '../../config/payloadKeys';
 
 const key = (id: string): PayloadKey => ({ id, key: randomBytes(32) });
@@ -84,14 +77,18 @@ test('rotation: a new key first in the list encrypts; the old key still decrypts
 
   // Once k1 is dropped, its payloads can no longer be read: the error names the missing key id.
   const dropped = new PayloadEncryptionCodec([k2]);
-  await expect(dropped.decode([old])).rejects.toThrow('payload was encrypted with key id "k1", which is not configured (known: "k2"). Add that key to PAYLOAD_KEYS to read it.');
+  await expect(dropped.decode([old])).rejects.toThrow(
+    'payload was encrypted with key id "k1", which is not configured (known: "k2"). Add that key to PAYLOAD_KEYS to read it.',
+  );
   await expect(dropped.decode([old])).rejects.toMatchObject({ keyId: 'k1' });
 });
 
 test('an encrypted payload without a key id is an error', async () => {
   const codec = new PayloadEncryptionCodec([k1]);
   const [encoded] = await codec.encode([plain()]);
-  await expect(codec.decode([{ ...encoded, metadata: { [METADATA_ENCODING_KEY]: Buffer.from(ENCRYPTED_ENCODING) } }])).rejects.toThrow(/no "encryption-key-id"/);
+  await expect(codec.decode([{ ...encoded, metadata: { [METADATA_ENCODING_KEY]: Buffer.from(ENCRYPTED_ENCODING) } }])).rejects.toThrow(
+    /no "encryption-key-id"/,
+  );
 });
 
 describe('PAYLOAD_KEYS', () => {

@@ -105,14 +105,42 @@ test('without CODEC_AUTH_TOKEN: loopback callers only, and nothing that came thr
   }
   // The address rule itself (a real socket here is always loopback).
   expect(['127.0.0.1', '127.8.9.1', '::1', '::ffff:127.0.0.1'].map((ip) => isLocalCaller(ip, {}))).toEqual([true, true, true, true]);
-  expect(['10.1.2.3', '192.168.1.4', '::ffff:10.0.0.1', 'fe80::1', '', undefined].map((ip) => isLocalCaller(ip, {}))).toEqual([false, false, false, false, false, false]);
+  expect(['10.1.2.3', '192.168.1.4', '::ffff:10.0.0.1', 'fe80::1', '', undefined].map((ip) => isLocalCaller(ip, {}))).toEqual([
+    false,
+    false,
+    false,
+    false,
+    false,
+    false,
+  ]);
   expect(isLocalCaller('127.0.0.1', { 'x-forwarded-for': '10.0.0.1' })).toBe(false);
   // Any proxy or forwarding header, whoever's: a loopback proxy may set any of them.
-  for (const name of ['x-forwarded-host', 'x-real-ip', 'true-client-ip', 'cf-connecting-ip', 'cf-connecting-ipv6', 'x-client-ip', 'x-cluster-client-ip', 'fastly-client-ip', 'client-ip', 'x-originating-ip', 'via']) {
+  for (const name of [
+    'x-forwarded-host',
+    'x-real-ip',
+    'true-client-ip',
+    'cf-connecting-ip',
+    'cf-connecting-ipv6',
+    'x-client-ip',
+    'x-cluster-client-ip',
+    'fastly-client-ip',
+    'client-ip',
+    'x-originating-ip',
+    'via',
+  ]) {
     expect([name, isLocalCaller('127.0.0.1', { [name]: '203.0.113.9' })]).toEqual([name, false]);
   }
   // What the Temporal UI and CLI send is not one.
-  expect(isLocalCaller('127.0.0.1', { 'content-type': 'application/json', 'x-namespace': 'default', origin: 'http://localhost:8233', 'user-agent': 'x', authorization: 'Bearer x', 'authorization-extras': 'x' })).toBe(true);
+  expect(
+    isLocalCaller('127.0.0.1', {
+      'content-type': 'application/json',
+      'x-namespace': 'default',
+      origin: 'http://localhost:8233',
+      'user-agent': 'x',
+      authorization: 'Bearer x',
+      'authorization-extras': 'x',
+    }),
+  ).toBe(true);
 });
 
 test('with CODEC_AUTH_TOKEN: the bearer token is required from everyone, loopback included', async () => {
@@ -142,7 +170,10 @@ test('X-Namespace must be the namespace these keys serve; an unknown key id is a
 
 test('malformed requests are 400s that name the field', async () => {
   expect((await post(open, '/codec/decode', { nope: [] })).json()).toMatchObject({ error: 'invalid_request', issues: [{ path: 'payloads' }] });
-  expect((await post(open, '/codec/decode', { payloads: [{ data: 'not base64!' }] })).json()).toMatchObject({ error: 'invalid_request', issues: [{ path: 'payloads.0.data' }] });
+  expect((await post(open, '/codec/decode', { payloads: [{ data: 'not base64!' }] })).json()).toMatchObject({
+    error: 'invalid_request',
+    issues: [{ path: 'payloads.0.data' }],
+  });
   expect((await post(open, '/codec/decode', { payloads: [] })).json()).toEqual({ payloads: [] });
 });
 

@@ -49,7 +49,13 @@ describe('an SMTP server that refuses the recipient and names it', () => {
 
   const send = () => {
     const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
-    const email = createEmailActivities({ transport, from: 'Acme <hello@acme.test>', renderer: createRenderer(), publicUrl: 'https://journeys.acme.test', preferencesSecret: 'prefs-secret-for-tests-0123456789' });
+    const email = createEmailActivities({
+      transport,
+      from: 'Acme <hello@acme.test>',
+      renderer: createRenderer(),
+      publicUrl: 'https://journeys.acme.test',
+      preferencesSecret: 'prefs-secret-for-tests-0123456789',
+    });
     const input: DeliverInput = {
       idempotencyKey: 'journey:welcome:c1/1.1',
       customerId: 'c1',

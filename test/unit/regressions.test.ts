@@ -14,7 +14,15 @@ test('toMs("500ms") is 500 ms', () => {
 test('htmlToText does not double-decode &amp;lt;', () => {
   expect(htmlToText('<p>Type &amp;lt;b&amp;gt; for bold</p>')).toBe('Type &lt;b&gt; for bold');
 });
-const ev = (traits: Record<string, unknown>, id: string) => ({ messageId: id, type: 'identify' as const, customerId: 'c', name: 'identify', properties: {}, traits, context: {} });
+const ev = (traits: Record<string, unknown>, id: string) => ({
+  messageId: id,
+  type: 'identify' as const,
+  customerId: 'c',
+  name: 'identify',
+  properties: {},
+  traits,
+  context: {},
+});
 test('identify {email:null} clears the address, so email stops', () => {
   const s = initialState('c');
   recordEvent(s, ev({ email: 'a@example.com' }, '1'), new Date());
@@ -25,7 +33,14 @@ test('identify {email:null} clears the address, so email stops', () => {
 test('an invalid timezone trait is ignored and the policy still decides', () => {
   const s = initialState('c');
   recordEvent(s, ev({ email: 'a@example.com', timezone: 'Mars/Olympus' }, '1'), new Date());
-  expect(() => decide(s, { id: 'x', journeyWorkflowId: 'j', journey: 'w', channels: ['email'], template: 'w/h', data: {}, topic: 'marketing', urgent: false, requestedAt: '' }, new Date('2026-06-10T12:00:00Z'), DEFAULT_POLICY)).not.toThrow();
+  expect(() =>
+    decide(
+      s,
+      { id: 'x', journeyWorkflowId: 'j', journey: 'w', channels: ['email'], template: 'w/h', data: {}, topic: 'marketing', urgent: false, requestedAt: '' },
+      new Date('2026-06-10T12:00:00Z'),
+      DEFAULT_POLICY,
+    ),
+  ).not.toThrow();
 });
 test('a trait with markup is escaped in email html (no injected links)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tpl-'));

@@ -96,7 +96,11 @@ test('a text goes to Twilio as the twilio client sends it: form fields, credenti
 });
 
 test('a template that renders to nothing is not sent', async () => {
-  await expect(sender()(input('+14155550100', 'shop/empty'))).rejects.toMatchObject({ type: FailureTypes.PermanentDelivery, nonRetryable: true, message: expect.stringContaining('empty SMS') });
+  await expect(sender()(input('+14155550100', 'shop/empty'))).rejects.toMatchObject({
+    type: FailureTypes.PermanentDelivery,
+    nonRetryable: true,
+    message: expect.stringContaining('empty SMS'),
+  });
   expect(twilioApi.requests).toHaveLength(0);
 });
 
@@ -160,6 +164,8 @@ describe('what Twilio answers means to the workflow', () => {
 
 test('the redirecting HTTP client refuses any host but api.twilio.com, so nothing slips past the mock', async () => {
   const client = new RedirectingRequestClient(twilioApi.url);
-  await expect(client.request({ method: 'get', uri: 'https://messaging.twilio.com/v1/Services' })).rejects.toThrow(/refusing to call https:\/\/messaging\.twilio\.com/);
+  await expect(client.request({ method: 'get', uri: 'https://messaging.twilio.com/v1/Services' })).rejects.toThrow(
+    /refusing to call https:\/\/messaging\.twilio\.com/,
+  );
   expect(twilioApi.requests).toHaveLength(0);
 });

@@ -39,9 +39,7 @@ describe('createTemplateRenderer', () => {
     const out = await createTemplateRenderer({ dir }).render('shop/hello', 'email', vars);
     expect(out.subject).toBe('Welcome to the shop, Ada!');
     expect(out.preheader).toBe('Your Pro plan is ready.');
-    expect(out.html).toBe(
-      '<h1>Hi Ada</h1>\n<p>Your <strong>Pro</strong> plan is ready.</p>\n<p><a href="https://shop.example/start">Get started</a></p>',
-    );
+    expect(out.html).toBe('<h1>Hi Ada</h1>\n<p>Your <strong>Pro</strong> plan is ready.</p>\n<p><a href="https://shop.example/start">Get started</a></p>');
     expect(out.text).toBe('Hi Ada\n\nYour Pro plan is ready.\n\nGet started (https://shop.example/start)');
   });
 
@@ -57,7 +55,11 @@ describe('createTemplateRenderer', () => {
 
   test('a template without front matter has no subject; CRLF front matter is read', async () => {
     const r = createTemplateRenderer({ dir });
-    expect(await r.render('shop/plain', 'email', vars)).toMatchObject({ subject: undefined, html: '<p>No front matter here.</p>', text: 'No front matter here.' });
+    expect(await r.render('shop/plain', 'email', vars)).toMatchObject({
+      subject: undefined,
+      html: '<p>No front matter here.</p>',
+      text: 'No front matter here.',
+    });
     expect(await r.render('shop/crlf', 'email', vars)).toMatchObject({ subject: 'Windows line endings', html: '<p>Body</p>' });
   });
 
@@ -89,7 +91,9 @@ describe('htmlToText', () => {
   });
 
   test('links keep their target', () => {
-    expect(htmlToText('<p>Read <a class="btn" href="https://x.example/doc?a=1&amp;b=2">the docs</a>.</p>')).toBe('Read the docs (https://x.example/doc?a=1&b=2).');
+    expect(htmlToText('<p>Read <a class="btn" href="https://x.example/doc?a=1&amp;b=2">the docs</a>.</p>')).toBe(
+      'Read the docs (https://x.example/doc?a=1&b=2).',
+    );
   });
 
   test('entities are decoded and blank lines collapse', () => {

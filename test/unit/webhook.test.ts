@@ -22,7 +22,10 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'omnijourney-webhook-'));
   mkdirSync(join(dir, 'shop'));
   writeFileSync(join(dir, 'shop/vip.webhook.liquid'), 'VIP {{ traits.firstName }} left {{ data.value }} in a cart\n');
-  writeFileSync(join(dir, 'shop/vip.slack.liquid'), ':moneybag: *{{ traits.firstName }}* left *{{ data.value }}* in a cart. <https://crm.acme.test/c/{{ customer.id }}|Open in CRM>\n');
+  writeFileSync(
+    join(dir, 'shop/vip.slack.liquid'),
+    ':moneybag: *{{ traits.firstName }}* left *{{ data.value }}* in a cart. <https://crm.acme.test/c/{{ customer.id }}|Open in CRM>\n',
+  );
   receiver = await startHttpReceiver();
 });
 
@@ -82,9 +85,12 @@ describe('Omnijourney-Signature', () => {
     expect(verifyWebhookSignature(SECRET, `t=${T + 3600},v1=${v1}`, body, 300, NOW + 3600_000)).toBe(false);
   });
 
-  test.each([undefined, '', 'garbage', `t=${T}`, `v1=${'a'.repeat(64)}`, `t=abc,v1=${'a'.repeat(64)}`, `t=${T},v1=XYZ`])('fails on a malformed header %p', (h) => {
-    expect(verifyWebhookSignature(SECRET, h, body, 300, NOW)).toBe(false);
-  });
+  test.each([undefined, '', 'garbage', `t=${T}`, `v1=${'a'.repeat(64)}`, `t=abc,v1=${'a'.repeat(64)}`, `t=${T},v1=XYZ`])(
+    'fails on a malformed header %p',
+    (h) => {
+      expect(verifyWebhookSignature(SECRET, h, body, 300, NOW)).toBe(false);
+    },
+  );
 
   test('accepts a header with several v1 signatures when one matches (secret rotation)', () => {
     const other = signWebhookPayload('whsec_old_0123456789abcdef', body, T).split('v1=')[1];
@@ -94,8 +100,13 @@ describe('Omnijourney-Signature', () => {
 
 describe('webhook activity', () => {
   const send = (o: { url?: string; timeoutMs?: number } = {}) =>
-    createWebhookActivities({ url: o.url ?? `${receiver.url}/hooks/omnijourney?token=abc`, secret: SECRET, renderer: createTemplateRenderer({ dir }), timeoutMs: o.timeoutMs, now: () => NOW })
-      .sendWebhook;
+    createWebhookActivities({
+      url: o.url ?? `${receiver.url}/hooks/omnijourney?token=abc`,
+      secret: SECRET,
+      renderer: createTemplateRenderer({ dir }),
+      timeoutMs: o.timeoutMs,
+      now: () => NOW,
+    }).sendWebhook;
 
   test('POSTs the signed JSON body with the idempotency key; the rendered webhook template is its text', async () => {
     const out = await send()(input('shop/vip'));
@@ -147,12 +158,19 @@ describe('webhook activity', () => {
 
   test.each([400, 401, 404, 410, 422])('HTTP %i: permanent (the workflow moves to the next channel)', async (status) => {
     receiver.answer = () => ({ status, body: { error: 'no' } });
-    await expect(send()(input('shop/vip'))).rejects.toMatchObject({ type: FailureTypes.PermanentDelivery, nonRetryable: true, message: expect.stringContaining(`HTTP ${status}`) });
+    await expect(send()(input('shop/vip'))).rejects.toMatchObject({
+      type: FailureTypes.PermanentDelivery,
+      nonRetryable: true,
+      message: expect.stringContaining(`HTTP ${status}`),
+    });
   });
 
   test('a redirect is a configuration error (a POST must not turn into a GET elsewhere)', async () => {
     receiver.answer = () => ({ status: 301, body: '', headers: { Location: 'https://elsewhere.example/hook' } });
-    await expect(send()(input('shop/vip'))).rejects.toMatchObject({ type: FailureTypes.PermanentDelivery, message: expect.stringContaining('https://elsewhere.example') });
+    await expect(send()(input('shop/vip'))).rejects.toMatchObject({
+      type: FailureTypes.PermanentDelivery,
+      message: expect.stringContaining('https://elsewhere.example'),
+    });
     expect(receiver.requests).toHaveLength(1);
   });
 

@@ -27,7 +27,13 @@ describe('classify', () => {
 test('a purchase for oneself adds its categories to interests and gets a cross-sell 3 days later', async () => {
   const r = await testJourney(giftOrSelf, { entry: { orderId: 'o-1', items: [boots] }, start, traits: buyer45 });
   expect(r.traits.interests).toEqual(['gardening', 'outdoor']);
-  expect(r.messages).toEqual([expect.objectContaining({ template: 'gift-or-self/cross-sell', at: '2026-03-05T15:00:00.000Z', data: expect.objectContaining({ categories: ['outdoor'] }) })]);
+  expect(r.messages).toEqual([
+    expect.objectContaining({
+      template: 'gift-or-self/cross-sell',
+      at: '2026-03-05T15:00:00.000Z',
+      data: expect.objectContaining({ categories: ['outdoor'] }),
+    }),
+  ]);
 });
 
 test('a gift-wrapped order changes no interests and gets no follow-up', async () => {
@@ -42,7 +48,13 @@ test('a misfit order asks once; "a gift for my niece\'s birthday" leads to a rem
     entry: { orderId: 'o-3', items: [hoodie] },
     start,
     traits: { ...buyer45, timezone: 'Europe/London' },
-    events: [{ at: '2 days', name: 'survey.answered', properties: { orderId: 'o-3', gift: true, occasion: 'birthday', occasionDate: '06-20', recipient: { name: 'Lily', relation: 'niece' } } }],
+    events: [
+      {
+        at: '2 days',
+        name: 'survey.answered',
+        properties: { orderId: 'o-3', gift: true, occasion: 'birthday', occasionDate: '06-20', recipient: { name: 'Lily', relation: 'niece' } },
+      },
+    ],
   });
   expect(r.messages.map((m) => [m.at, m.template])).toEqual([
     ['2026-03-02T15:00:00.000Z', 'gift-or-self/survey'],

@@ -8,7 +8,8 @@ import { testJourney } from '../../../testkit/testJourney';
 
 const start = '2026-03-02T15:00:00Z';
 const rex = { petId: 'rex', name: 'Rex', species: 'dog' as const, breed: 'Labrador Retriever', birthDate: '2026-01-10' };
-const sentWithDates = (r: Awaited<ReturnType<typeof testJourney>>) => r.messages.filter((m) => m.status === 'sent').map((m) => `${m.at.slice(0, 10)} ${m.template}`);
+const sentWithDates = (r: Awaited<ReturnType<typeof testJourney>>) =>
+  r.messages.filter((m) => m.status === 'sent').map((m) => `${m.at.slice(0, 10)} ${m.template}`);
 
 describe('stages', () => {
   test('from the birth date: puppy under 1, adult to 7 (6 for giant breeds), senior after; kittens for cats', () => {
@@ -36,7 +37,7 @@ describe('stages', () => {
   });
 });
 
-test('a puppy: welcome, puppy class, insurance, adult food, first birthday as an adult — each at 09:00 in the customer\'s timezone', async () => {
+test("a puppy: welcome, puppy class, insurance, adult food, first birthday as an adult — each at 09:00 in the customer's timezone", async () => {
   const r = await testJourney(petLifecycle, {
     entry: rex,
     start,
@@ -67,11 +68,21 @@ test('a dog adopted at five never gets a puppy message', async () => {
   expect(templates[0]).toBe('pet-lifecycle/adult-welcome');
   expect(templates.filter((t) => t.includes('/puppy-'))).toEqual([]);
   expect(templates).toContain('pet-lifecycle/senior-checkup'); // turns 7 in January 2028
-  expect(templates).toEqual(['pet-lifecycle/adult-welcome', 'pet-lifecycle/adult-birthday', 'pet-lifecycle/senior-birthday', 'pet-lifecycle/senior-checkup', 'pet-lifecycle/senior-birthday']);
+  expect(templates).toEqual([
+    'pet-lifecycle/adult-welcome',
+    'pet-lifecycle/adult-birthday',
+    'pet-lifecycle/senior-birthday',
+    'pet-lifecycle/senior-checkup',
+    'pet-lifecycle/senior-birthday',
+  ]);
 });
 
 test('an excluded breed gets the wellness plan, never the insurance offer', async () => {
-  const r = await testJourney(petLifecycle, { entry: { ...rex, breed: 'Rottweiler' }, start, events: [{ at: '200 days', name: 'pet.rehomed', properties: { petId: 'rex' } }] });
+  const r = await testJourney(petLifecycle, {
+    entry: { ...rex, breed: 'Rottweiler' },
+    start,
+    events: [{ at: '200 days', name: 'pet.rehomed', properties: { petId: 'rex' } }],
+  });
   expect(r.sent).toContain('pet-lifecycle/puppy-wellness-plan');
   expect(r.sent).not.toContain('pet-lifecycle/puppy-insurance');
 });

@@ -63,14 +63,20 @@ test('only a newer order that has the SKU as a consumable stands a reminder down
 });
 
 test('subscribing to the SKU before its reminder drops it: nothing more is sent and the run ends', async () => {
-  const r = await testJourney(replenishment, { entry: order('o-1', coffee), events: [{ at: '5 days', name: 'subscription.started', properties: { sku: 'coffee-1kg' } }] });
+  const r = await testJourney(replenishment, {
+    entry: order('o-1', coffee),
+    events: [{ at: '5 days', name: 'subscription.started', properties: { sku: 'coffee-1kg' } }],
+  });
   expect(r).toMatchObject({ outcome: 'completed', messages: [] });
   expect(r.endedAt).toBe('2026-01-10T09:00:00.000Z');
   expect(r.steps.map((s) => s.step)).toContain('subscribed:coffee-1kg');
 });
 
-test('a subscription to one consumable keeps the reminders of the order\'s other consumables', async () => {
-  const r = await testJourney(replenishment, { entry: order('o-1', coffee, filters), events: [{ at: '2 days', name: 'subscription.started', properties: { sku: 'coffee-1kg' } }] });
+test("a subscription to one consumable keeps the reminders of the order's other consumables", async () => {
+  const r = await testJourney(replenishment, {
+    entry: order('o-1', coffee, filters),
+    events: [{ at: '2 days', name: 'subscription.started', properties: { sku: 'coffee-1kg' } }],
+  });
   expect(r.messages.map((m) => m.data.sku)).toEqual(['filter-3pk']);
 });
 
@@ -95,7 +101,17 @@ test('orders without consumables start nothing, and an order.completed without i
 });
 
 test('quantities of repeated lines add up; reminders come in due order', () => {
-  const list = consumablesOf({ orderId: 'o', items: [{ ...filters, quantity: 1 }, { ...coffee, quantity: 2 }, { ...filters, quantity: 1 }] }, 0);
+  const list = consumablesOf(
+    {
+      orderId: 'o',
+      items: [
+        { ...filters, quantity: 1 },
+        { ...coffee, quantity: 2 },
+        { ...filters, quantity: 1 },
+      ],
+    },
+    0,
+  );
   expect(list.map((c) => [c.sku, c.quantity, c.supplyDays, c.due / 86_400_000])).toEqual([
     ['coffee-1kg', 2, 60, 48],
     ['filter-3pk', 2, 60, 48],

@@ -11,7 +11,13 @@ describe('travel-intent', () => {
     const r = await testJourney(travelIntent, { entry: lisbon, events: [at(3, view('Lisbon')), at(9, view('Lisbon'))] });
     expect(r.key).toBe('lisbon');
     expect(r.messages).toEqual([
-      expect.objectContaining({ at: '2026-01-14T11:00:00.000Z', channels: ['email'], template: 'travel-intent/inspiration', topic: 'marketing', data: { destination: 'Lisbon', guide: 'lisbon', views: 3 } }),
+      expect.objectContaining({
+        at: '2026-01-14T11:00:00.000Z',
+        channels: ['email'],
+        template: 'travel-intent/inspiration',
+        topic: 'marketing',
+        data: { destination: 'Lisbon', guide: 'lisbon', views: 3 },
+      }),
     ]);
     expect(r.steps.map((s) => s.step)).toEqual(['browsing', 'interested', 'inspiration', 'resting']);
   });
@@ -43,13 +49,21 @@ describe('travel-intent', () => {
   test('views of other destinations or other page categories do not count', async () => {
     const r = await testJourney(travelIntent, {
       entry: lisbon,
-      events: [at(1, view('Porto')), at(2, view('Lisbon', 'deals')), at(3, { name: 'page.viewed', properties: { category: 'destination' } }), at(4, view('Lisbon'))],
+      events: [
+        at(1, view('Porto')),
+        at(2, view('Lisbon', 'deals')),
+        at(3, { name: 'page.viewed', properties: { category: 'destination' } }),
+        at(4, view('Lisbon')),
+      ],
     });
     expect(r.messages).toEqual([]);
   });
 
   test('spelling does not split a destination: " new york " and "New York" are one key', async () => {
-    const r = await testJourney(travelIntent, { entry: { category: 'destination', destination: ' new york ' }, events: [at(1, view('New York')), at(2, view('NEW  YORK'))] });
+    const r = await testJourney(travelIntent, {
+      entry: { category: 'destination', destination: ' new york ' },
+      events: [at(1, view('New York')), at(2, view('NEW  YORK'))],
+    });
     expect(r.key).toBe('new-york');
     expect(r.sent).toEqual(['travel-intent/inspiration']);
   });
@@ -57,13 +71,21 @@ describe('travel-intent', () => {
   test('no inspiration once booked: a booking before the third view, or in the two hours after it, ends the run', async () => {
     const before = await testJourney(travelIntent, {
       entry: lisbon,
-      events: [at(3, view('Lisbon')), at(5, { name: 'booking.completed', properties: { bookingId: 'B-1', destination: 'lisbon', departDate: '2026-04-01' } }), at(6, view('Lisbon'))],
+      events: [
+        at(3, view('Lisbon')),
+        at(5, { name: 'booking.completed', properties: { bookingId: 'B-1', destination: 'lisbon', departDate: '2026-04-01' } }),
+        at(6, view('Lisbon')),
+      ],
     });
     expect(before).toMatchObject({ outcome: 'exited', reason: 'booking.completed', messages: [] });
 
     const during = await testJourney(travelIntent, {
       entry: lisbon,
-      events: [at(1, view('Lisbon')), at(2, view('Lisbon')), { at: '2 days 1 hour', name: 'booking.completed', properties: { bookingId: 'B-2', destination: 'Lisbon', departDate: '2026-04-01' } }],
+      events: [
+        at(1, view('Lisbon')),
+        at(2, view('Lisbon')),
+        { at: '2 days 1 hour', name: 'booking.completed', properties: { bookingId: 'B-2', destination: 'Lisbon', departDate: '2026-04-01' } },
+      ],
     });
     expect(during).toMatchObject({ outcome: 'exited', messages: [] });
   });
@@ -71,7 +93,11 @@ describe('travel-intent', () => {
   test('a booking for another destination does not end it', async () => {
     const r = await testJourney(travelIntent, {
       entry: lisbon,
-      events: [at(1, { name: 'booking.completed', properties: { bookingId: 'B-3', destination: 'Kyoto', departDate: '2026-04-01' } }), at(2, view('Lisbon')), at(3, view('Lisbon'))],
+      events: [
+        at(1, { name: 'booking.completed', properties: { bookingId: 'B-3', destination: 'Kyoto', departDate: '2026-04-01' } }),
+        at(2, view('Lisbon')),
+        at(3, view('Lisbon')),
+      ],
     });
     expect(r.sent).toEqual(['travel-intent/inspiration']);
   });

@@ -17,19 +17,34 @@ test('the extension offer goes out 30 days before the warranty ends, at 09:00 lo
     topic: 'marketing',
     offers: ['ev-sedan-warranty-ext'],
     status: 'sent',
-    data: { productId: 'car-1', name: 'Volta EV sedan', warrantyMonths: 24, warrantyEnds: '2028-01-05', warrantyEndsText: '5 January 2028', purchasedAtText: '5 January 2026', extensionSku: 'ev-sedan-warranty-ext' },
+    data: {
+      productId: 'car-1',
+      name: 'Volta EV sedan',
+      warrantyMonths: 24,
+      warrantyEnds: '2028-01-05',
+      warrantyEndsText: '5 January 2028',
+      purchasedAtText: '5 January 2026',
+      extensionSku: 'ev-sedan-warranty-ext',
+    },
   });
   expect(r.steps.map((s) => s.step)).toEqual(['under-warranty', 'extension-offer']);
 });
 
 test('without purchasedAt the warranty runs from the day of the event in the customer’s timezone', async () => {
   // 2026-01-05T03:00Z is still 4 January in Chicago.
-  const r = await testJourney(warranty, { entry: { productId: 'tv-1', sku: 'tv-65', warrantyMonths: 12 }, start: '2026-01-05T03:00:00Z', timezone: 'America/Chicago' });
+  const r = await testJourney(warranty, {
+    entry: { productId: 'tv-1', sku: 'tv-65', warrantyMonths: 12 },
+    start: '2026-01-05T03:00:00Z',
+    timezone: 'America/Chicago',
+  });
   expect(r.messages[0]).toMatchObject({ at: '2026-12-05T15:00:00.000Z', data: { warrantyEnds: '2027-01-04', name: 'tv-65' } });
 });
 
 test('no offer once the product is sold or returned: the run ends at once', async () => {
-  const sold = await testJourney(warranty, { entry: car, events: [{ at: '300 days', name: 'product.sold', properties: { productId: 'car-1', sku: 'ev-sedan' } }] });
+  const sold = await testJourney(warranty, {
+    entry: car,
+    events: [{ at: '300 days', name: 'product.sold', properties: { productId: 'car-1', sku: 'ev-sedan' } }],
+  });
   expect(sold).toMatchObject({ outcome: 'exited', reason: 'product.sold', messages: [] });
   expect(sold.endedAt).toBe('2026-11-01T09:00:00.000Z');
 
@@ -55,7 +70,9 @@ test('a customer who already bought the extension is not offered it again (alrea
 test('products without a warranty, and the extension itself, start nothing (and are not rejections)', async () => {
   expect(await testJourney(warranty, { entry: { productId: 'cable-1', sku: 'usb-c-cable' } })).toMatchObject({ outcome: 'not-entered' });
   expect(await testJourney(warranty, { entry: { ...car, warrantyMonths: 0 } })).toMatchObject({ outcome: 'not-entered' });
-  expect(await testJourney(warranty, { entry: { productId: 'car-1-ext', sku: 'ev-sedan-warranty-ext', warrantyMonths: 24 } })).toMatchObject({ outcome: 'not-entered' });
+  expect(await testJourney(warranty, { entry: { productId: 'car-1-ext', sku: 'ev-sedan-warranty-ext', warrantyMonths: 24 } })).toMatchObject({
+    outcome: 'not-entered',
+  });
   expect((await testJourney(warranty, { entry: { ...car, purchasedAt: '5 Jan 2026' } })).outcome).toBe('rejected');
 });
 
