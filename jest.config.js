@@ -4,10 +4,11 @@ const transform = { '^.+\\.tsx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typ
 module.exports = {
   // A global option (jest ignores it inside a project): integration tests start real servers.
   testTimeout: 120000,
-  // Integration tests mostly wait on servers and timers, so two run side by side even on two cores. With
-  // more than one worker Jest also never runs tests inside its own process, so a stray handle left by a
-  // test cannot keep `npm test` from exiting.
-  maxWorkers: 2,
+  // Integration tests mostly wait on servers and timers, so three run side by side even on two cores (the
+  // fault suites passed 20 runs in a row at a load average of 9 to 15: docs/reliability.md). With more than
+  // one worker Jest also never runs tests inside its own process, so a stray handle left by a test cannot
+  // keep `npm test` from exiting.
+  maxWorkers: 3,
   projects: [
     {
       displayName: 'unit',
