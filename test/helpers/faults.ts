@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { ParsedMail } from 'mailparser';
+import { sendEvent } from '../../client/events';
+import type { EngineConfig } from '../../domain/engineConfig';
 import { customerWorkflowId, ledgerQuery } from '../../domain/messages';
 import { bundleReplacing } from './engine';
 import { eventually } from './eventually';
@@ -183,4 +185,36 @@ export function describeGaps(gaps: number[]): string {
   if (!gaps.length) return 'no journaled messages';
   const q = (p: number) => gaps[Math.min(gaps.length - 1, Math.floor(p * gaps.length))];
   return `p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${gaps[gaps.length - 1]} ms over ${gaps.length} messages`;
+}
+
+/** Signs customers up as the fault tests do: for each id, identify with `<id>@<domain>` and then
+ *  user.signed_up (one welcome mail due each), `concurrency` customers at a time. */
+export async function signUpForWelcome(
+  client: Client,
+  ids: string[],
+  o: { taskQueue: string; engine: Partial<EngineConfig>; domain: string; concurrency: number },
+): Promise<void> {
+  const queue = [...ids];
+  const options = { taskQueue: o.taskQueue, engine: o.engine };
+  await Promise.all(
+    Array.from({ length: o.concurrency }, async () => {
+      for (let id = queue.shift(); id; id = queue.shift()) {
+        const identify = {
+          messageId: `${id}-identify`,
+          type: 'identify',
+          customerId: id,
+          name: 'identify',
+          properties: {},
+          traits: { email: `${id}@${o.domain}` },
+          context: {},
+        } as const;
+        await sendEvent(client, identify, options);
+        await sendEvent(
+          client,
+          { messageId: `${id}-signup`, type: 'track', customerId: id, name: 'user.signed_up', properties: {}, traits: {}, context: {} },
+          options,
+        );
+      }
+    }),
+  );
 }

@@ -4,7 +4,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { sendEvent } from '../../client/events';
 import type { EngineConfig } from '../../domain/engineConfig';
 import { customerWorkflowId } from '../../domain/messages';
 import {
@@ -14,6 +13,7 @@ import {
   reliabilityLine,
   replyToJournalMs,
   sendsRunningOn,
+  signUpForWelcome,
   until,
   untilRecordedAsSent,
   workerIdentity,
@@ -55,36 +55,7 @@ async function worker(taskQueue: string, smtpPort: number, metricsPort = 0): Pro
   return w;
 }
 
-async function signUp(taskQueue: string, ids: string[]): Promise<void> {
-  let n = 0;
-  const queue = [...ids];
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      for (let id = queue.shift(); id; id = queue.shift()) {
-        await sendEvent(
-          client,
-          {
-            messageId: `${id}-identify`,
-            type: 'identify',
-            customerId: id,
-            name: 'identify',
-            properties: {},
-            traits: { email: `${id}@example.com` },
-            context: {},
-          },
-          { taskQueue, engine },
-        );
-        await sendEvent(
-          client,
-          { messageId: `${id}-signup`, type: 'track', customerId: id, name: 'user.signed_up', properties: {}, traits: {}, context: {} },
-          { taskQueue, engine },
-        );
-        n++;
-      }
-    }),
-  );
-  expect(n).toBe(ids.length);
-}
+const signUp = (taskQueue: string, ids: string[]) => signUpForWelcome(client, ids, { taskQueue, engine, domain: 'example.com', concurrency: 16 });
 
 test('SIGKILL of the worker in the middle of 100 sends: a new worker finishes them; every customer gets the mail, and only a send running at the kill can repeat, as the same message', async () => {
   const smtp = await startSmtpSink(0, { acceptDelayMs: 40 });

@@ -8,12 +8,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { sendEvent } from '../../client/events';
 import { dataConverterFor } from '../../config/payloadKeys';
 import type { EngineConfig } from '../../domain/engineConfig';
 import { customerWorkflowId } from '../../domain/messages';
 import { eventually } from '../helpers/eventually';
-import { expectKillGuarantee, perRecipient, reliabilityLine, sendsRunningOn, until, untilRecordedAsSent, workerIdentity } from '../helpers/faults';
+import {
+  expectKillGuarantee,
+  perRecipient,
+  reliabilityLine,
+  sendsRunningOn,
+  signUpForWelcome,
+  until,
+  untilRecordedAsSent,
+  workerIdentity,
+} from '../helpers/faults';
 import { testCodec, TEST_PAYLOAD_KEYS } from '../helpers/privacy';
 import { startSmtpSink, type SmtpSink } from '../../harness/smtpSink';
 import { freePort, startTemporalProcess, type TemporalProcess } from '../../harness/temporalProcess';
@@ -94,31 +102,7 @@ test('two workers share the load; SIGKILL one mid-send: the other finishes, noth
   const [a] = await Promise.all(ports.map((p) => worker(p)));
 
   const ids = Array.from({ length: CUSTOMERS }, (_, i) => `pair-${i}`);
-  const queue = [...ids];
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      for (let id = queue.shift(); id; id = queue.shift()) {
-        await sendEvent(
-          client,
-          {
-            messageId: `${id}-identify`,
-            type: 'identify',
-            customerId: id,
-            name: 'identify',
-            properties: {},
-            traits: { email: `${id}@workers.example` },
-            context: {},
-          },
-          { taskQueue: TASK_QUEUE, engine },
-        );
-        await sendEvent(
-          client,
-          { messageId: `${id}-signup`, type: 'track', customerId: id, name: 'user.signed_up', properties: {}, traits: {}, context: {} },
-          { taskQueue: TASK_QUEUE, engine },
-        );
-      }
-    }),
-  );
+  await signUpForWelcome(client, ids, { taskQueue: TASK_QUEUE, engine, domain: 'workers.example', concurrency: 8 });
 
   // Both are busy before one dies.
   let before: Load[] = [];
