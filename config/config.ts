@@ -55,6 +55,25 @@ export const ConfigSchema = z.object({
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   OMNIJOURNEY_DATA_DIR: z.string().min(1).default('.data'),
+  /** The store (PostgreSQL) for facts, the report and the dashboard. Unset: facts are off (npm start sets it to its own server). */
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'expected postgres://user:password@host:5432/database')
+    .optional(),
+  /** Where the worker spools facts before they reach the database; default <OMNIJOURNEY_DATA_DIR>/facts-spool. */
+  FACTS_SPOOL_DIR: z.string().min(1).optional(),
+  /** Comma-separated bearer tokens for the operator dashboard (/dashboard); the development token when unset. */
+  OPERATOR_TOKENS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().min(16, 'each operator token needs at least 16 characters')).min(1, 'expected at least one operator token'))
+    .optional(),
   API_PORT: port.default(3000),
   API_HOST: z.string().min(1).default('127.0.0.1'),
   /** Comma-separated write keys the ingest API accepts; the development key when unset. */
@@ -151,6 +170,8 @@ export interface Config {
   production: boolean;
   temporal: { address?: string; namespace: string; tls: boolean; apiKey?: string; taskQueue: string; port: number; uiPort: number };
   dataDir: string;
+  /** The store: facts, the report, the dashboard (store/). Undefined when DATABASE_URL is unset: facts are off. */
+  store: { databaseUrl?: string; spoolDir: string };
   /** Port of the worker's Prometheus /metrics (0: off). */
   workerMetricsPort: number;
   /** WORKER_MAX_CACHED_WORKFLOWS: the worker's workflow cache size; undefined = DEFAULT_MAX_CACHED_WORKFLOWS (worker/createWorker.ts). */
@@ -201,6 +222,8 @@ export interface ChannelsConfig {
 
 /** The ingest API's write key when API_WRITE_KEYS is unset: for local development only (printed by `npm start`). */
 export const DEV_WRITE_KEY = 'oj_dev_write_key_local_only';
+/** The dashboard's operator token when OPERATOR_TOKENS is unset: for local development only (printed by `npm start`). */
+export const DEV_OPERATOR_TOKEN = 'oj_dev_operator_token_local_only';
 
 export interface ApiConfig {
   port: number;
@@ -209,6 +232,9 @@ export interface ApiConfig {
   writeKeys: string[];
   /** True when API_WRITE_KEYS is unset and only DEV_WRITE_KEY is accepted. */
   usesDevKey: boolean;
+  /** Bearer tokens of the operator dashboard (never a write key: a write key is refused there). */
+  operatorTokens: string[];
+  usesDevOperatorToken: boolean;
   /** Token bucket per write key, in events: refills at perSecond, holds at most burst. */
   rateLimit: { perSecond: number; burst: number };
   temporalTimeoutMs: number;
@@ -267,6 +293,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       uiPort: e.TEMPORAL_UI_PORT,
     },
     dataDir: e.OMNIJOURNEY_DATA_DIR,
+    store: { databaseUrl: e.DATABASE_URL, spoolDir: e.FACTS_SPOOL_DIR ?? `${e.OMNIJOURNEY_DATA_DIR.replace(/\/+$/, '')}/facts-spool` },
     workerMetricsPort: e.WORKER_METRICS_PORT,
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     api: {
@@ -274,6 +301,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       host: e.API_HOST,
       writeKeys: e.API_WRITE_KEYS ?? [DEV_WRITE_KEY],
       usesDevKey: !e.API_WRITE_KEYS,
+      operatorTokens: e.OPERATOR_TOKENS ?? [DEV_OPERATOR_TOKEN],
+      usesDevOperatorToken: !e.OPERATOR_TOKENS,
       rateLimit: { perSecond: e.API_RATE_LIMIT, burst: e.API_RATE_BURST ?? Math.max(Math.ceil(e.API_RATE_LIMIT), 100) },
       temporalTimeoutMs: e.API_TEMPORAL_TIMEOUT_MS,
     },
@@ -385,6 +414,14 @@ const SECRET_RULES: readonly SecretRule[] = [
     state: (v) => (v === undefined ? 'unset' : v.split(',').some((k) => k.trim() === DEV_WRITE_KEY) ? 'development' : undefined),
     risk: 'the development write key is public, so anyone who reaches the API could send events for any customer',
     fix: 'Set your own keys, comma-separated, at least 16 characters each, e.g. `openssl rand -hex 24`',
+  },
+  {
+    name: 'OPERATOR_TOKENS',
+    roles: ['api'],
+    reachable: ['api'],
+    state: (v) => (v === undefined ? 'unset' : v.split(',').some((k) => k.trim() === DEV_OPERATOR_TOKEN) ? 'development' : undefined),
+    risk: "the development operator token is public, so anyone who reaches the API could read every journey's dashboard",
+    fix: 'Set your own tokens, comma-separated, at least 16 characters each, e.g. `openssl rand -hex 24`',
   },
   {
     name: 'PREFERENCES_SECRET',

@@ -179,13 +179,14 @@ export function applyConsent(state: CustomerState, change: { channel?: Channel; 
   pushBounded((state.consent.history ??= []), { at: at.toISOString(), ...change }, 50);
 }
 
-/** A provider's later report on a sent message; false when no ledger entry has that provider id. */
-export function applyDeliveryStatus(state: CustomerState, s: { providerId: string; status: string; errorCode?: string }): boolean {
+/** A provider's later report on a sent message: the ledger entry it updated, or undefined when no entry has
+ *  that provider id. */
+export function applyDeliveryStatus(state: CustomerState, s: { providerId: string; status: string; errorCode?: string }): LedgerEntry | undefined {
   const entry = state.ledger.find((e) => e.providerId === s.providerId);
-  if (!entry) return false;
+  if (!entry) return undefined;
   entry.providerStatus = s.status;
   if (s.errorCode) entry.providerError = s.errorCode;
-  return true;
+  return entry;
 }
 
 /** SKUs among `offers` that the customer owns now. */

@@ -1,6 +1,7 @@
 import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { DeliveryActivities } from '../domain/delivery';
+import type { Fact } from '../domain/facts';
 import { buildWorkflowBundleInThread } from './bundle';
 
 export interface EngineWorkerOptions {
@@ -14,6 +15,9 @@ export interface EngineWorkerOptions {
   payloadCodecs?: PayloadCodec[];
   /** Workflows kept in memory between tasks (WORKER_MAX_CACHED_WORKFLOWS); unset: DEFAULT_MAX_CACHED_WORKFLOWS. */
   maxCachedWorkflows?: number;
+  /** Where the workflows' facts go (worker/facts.ts: the spool, then PostgreSQL). Unset: facts are dropped
+   *  (simulate, tests of other things, a worker without DATABASE_URL). */
+  recordFact?: (fact: Fact) => void;
 }
 
 /**
@@ -35,5 +39,8 @@ export async function createEngineWorker(o: EngineWorkerOptions): Promise<Worker
     ...(o.payloadCodecs?.length ? { dataConverter: { payloadCodecs: o.payloadCodecs } } : {}),
     workflowBundle: o.workflowBundle ?? (await buildWorkflowBundleInThread()),
     maxCachedWorkflows: o.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
+    // The SDK calls sinks after each activation and before it reports the workflow task, and not when it
+    // replays history (callDuringReplay: false): a fact is recorded once per task that Temporal accepts.
+    sinks: { facts: { record: { fn: (_info, fact: Fact) => o.recordFact?.(fact), callDuringReplay: false } } },
   });
 }

@@ -7,6 +7,7 @@ import { describePayloadKeys, resolvePayloadKeys } from '../config/payloadKeys';
 import { PayloadEncryptionCodec } from '../privacy/codec';
 import { connectClient, connectWorker } from '../client/connect';
 import { createEngineWorker } from './createWorker';
+import { startWorkerFacts } from './facts';
 import { registerSearchAttributes } from './searchAttributes';
 
 async function main(): Promise<void> {
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
   const keys = resolvePayloadKeys(config);
   console.log(describePayloadKeys(keys));
   if (config.production) console.log('production mode: every secret this process uses is set, none is a development default');
+  const facts = await startWorkerFacts(config);
   const connection = await connectWorker(config);
   const worker = await createEngineWorker({
     connection,
@@ -40,10 +42,12 @@ async function main(): Promise<void> {
     activities: createWorkerActivities(config),
     payloadCodecs: keys ? [new PayloadEncryptionCodec(keys.keys)] : undefined,
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
+    recordFact: facts.record,
   });
   // The identity is what the Temporal UI shows as the worker that ran each task.
   console.log(`worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.namespace} as ${worker.options.identity}`);
   await worker.run();
+  await facts.close();
   await connection.close();
 }
 

@@ -26,8 +26,10 @@ import {
   workQuery,
 } from '../domain/messages';
 import { recordJourneyEnded } from '../domain/routing';
+import { deliveryFact } from '../domain/facts';
 import type { CustomerContext } from './customerContext';
 import { handleDelivery } from './delivery';
+import { factRecorder } from './facts';
 import { phoneLookupPublisher } from './phoneLookup';
 import { exitJourneys, routeEvent } from './routing';
 
@@ -87,6 +89,7 @@ function customerContext(input: CustomerInput): CustomerContext {
       'messages',
       'Delivery decisions of the customer workflows: sent, suppressed, deferred, failed',
     ),
+    fact: factRecorder(),
   };
 }
 
@@ -109,7 +112,9 @@ function handleSignals(ctx: CustomerContext): void {
     state.linkGeneration = (state.linkGeneration ?? 0) + 1;
   });
   setHandler(deliveryStatusSignal, (s) => {
-    if (!applyDeliveryStatus(state, s)) log.info('status for an unknown message', { providerId: s.providerId });
+    const entry = applyDeliveryStatus(state, s);
+    if (!entry) log.info('status for an unknown message', { providerId: s.providerId });
+    else ctx.fact({ ...deliveryFact(state.customerId, entry), kind: 'provider', at: ctx.now().toISOString(), status: s.status, reason: s.errorCode });
     // Twilio 21610: the recipient replied STOP at the carrier; never text them again until they opt in.
     if (s.errorCode === '21610') applyConsent(state, { channel: 'sms', granted: false, source: 'provider-21610' }, ctx.now());
   });

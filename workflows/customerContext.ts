@@ -7,6 +7,7 @@ import type { CustomerState, LinkState } from '../domain/customerState';
 import type { Attempt } from '../domain/deliverySteps';
 import type { EngineConfig } from '../domain/engineConfig';
 import { markUnreachable } from '../domain/routing';
+import type { RecordFact } from './facts';
 
 /** One item of the main loop's inbox. */
 export type Work =
@@ -27,6 +28,8 @@ export interface CustomerContext {
   links(): LinkState;
   /** Every delivery decision, by journey, channel, status and reason (scraped from the worker's /metrics). */
   deliveries: MetricCounter;
+  /** Records a fact of this customer's (workflows/facts.ts). */
+  fact: RecordFact;
 }
 
 /** Signals a journey by workflow ID (never run ID, so it reaches the current run). A journey that cannot be

@@ -9,6 +9,7 @@ import { appendLedger, applyConsent, type DeliveryRequest, type LedgerEntry } fr
 import { decide, type Decision } from '../domain/deliveryPolicy';
 import { alreadyTaken, deliverInput, fallbackAfter, hold, ledgerBase, suppressedEntry, type Attempt } from '../domain/deliverySteps';
 import { deliveryResultSignal } from '../domain/messages';
+import { deliveryFact } from '../domain/facts';
 import { signalJourney, type CustomerContext } from './customerContext';
 
 // A normal activity, not a local one: with local activities a signal arriving mid-send made the core
@@ -93,9 +94,11 @@ async function replyToJourney(
   await signalJourney(ctx, request.journeyWorkflowId, (h) => h.signal(deliveryResultSignal, { id: request.replyId ?? request.id, ...result }));
 }
 
-/** Appends to the ledger and counts the outcome in the worker's metrics. */
+/** Appends to the ledger; a decision (not the `sending` reservation) is counted in the worker's metrics and
+ *  recorded as a fact. */
 function record(ctx: CustomerContext, entry: LedgerEntry): void {
   appendLedger(ctx.state, entry);
-  if (entry.status !== 'sending')
-    ctx.deliveries.add(1, { journey: entry.journey, channel: entry.channel ?? 'none', status: entry.status, reason: entry.reason ?? 'none' });
+  if (entry.status === 'sending') return;
+  ctx.deliveries.add(1, { journey: entry.journey, channel: entry.channel ?? 'none', status: entry.status, reason: entry.reason ?? 'none' });
+  ctx.fact(deliveryFact(ctx.state.customerId, entry));
 }

@@ -15,6 +15,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { FailureTypes } from '../domain/delivery';
+import { factOfTimeline, type RunFactInput } from '../domain/facts';
 import { createJourneyRun, type JourneyInput, type JourneyRuntime } from '../domain/journeyContext';
 import type { SendResult } from '../sdk/journey';
 import { getJourney } from '../journeys';
@@ -30,13 +31,20 @@ import {
   type JourneyStatus,
 } from '../domain/messages';
 import { JOURNEY_STEP } from '../domain/searchAttributes';
+import { factRecorder } from './facts';
 
 export type { JourneyInput } from '../domain/journeyContext';
 
 type CustomerHandle = ReturnType<typeof getExternalWorkflowHandle>;
 
 /** The verbs' runtime on Temporal: sends are signals to the customer workflow answered by `deliveryResult`. */
-function temporalRuntime(input: JourneyInput, customer: CustomerHandle, scope: CancellationScope, results: Map<string, SendResult>): JourneyRuntime {
+function temporalRuntime(
+  input: JourneyInput,
+  customer: CustomerHandle,
+  scope: CancellationScope,
+  results: Map<string, SendResult>,
+  fact: (f: RunFactInput) => void,
+): JourneyRuntime {
   return {
     now: () => new Date(Date.now() - input.clockOffsetMs),
     sleep: (ms) => sleep(ms),
@@ -56,6 +64,10 @@ function temporalRuntime(input: JourneyInput, customer: CustomerHandle, scope: C
     end: () => scope.cancel(),
     isEnding: (err) => isCancellation(err),
     failure: (message, type) => ApplicationFailure.nonRetryable(message, type),
+    recorded(entry) {
+      const f = factOfTimeline(entry);
+      if (f) fact(f);
+    },
   };
 }
 
@@ -70,7 +82,10 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyStatu
   const { workflowId } = workflowInfo();
   const customer = getExternalWorkflowHandle(customerWorkflowId(input.customerId));
   const results = new Map<string, SendResult>();
-  const run = createJourneyRun(def, input, workflowId, temporalRuntime(input, customer, new CancellationScope(), results));
+  const runFacts = factRecorder();
+  const ids = { journey: def.name, version: def.version, customerId: input.customerId, key: input.key, run: `${workflowId}/${input.entryNo}` };
+  const fact = (f: RunFactInput): void => runFacts({ ...ids, ...f });
+  const run = createJourneyRun(def, input, workflowId, temporalRuntime(input, customer, new CancellationScope(), results, fact));
   setHandler(journeyEventSignal, run.onEvent);
   setHandler(deliveryResultSignal, (r) => void results.set(r.id, r));
   setHandler(journeyExitSignal, ({ reason }) => run.onExit(reason));
@@ -80,7 +95,10 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyStatu
     await run.run();
   } catch (err) {
     // The run fails for good: tell the customer so it stops routing events here.
-    if (err instanceof ApplicationFailure) await customer.signal(journeyEndedSignal, { workflowId, status: 'failed', at: now() });
+    if (err instanceof ApplicationFailure) {
+      fact({ kind: 'failed', at: now(), reason: err.message });
+      await customer.signal(journeyEndedSignal, { workflowId, status: 'failed', at: now() });
+    }
     throw err;
   }
   await customer.signal(journeyEndedSignal, { workflowId, status: run.status.status, at: now() });

@@ -46,17 +46,19 @@ export async function routeEvent(ctx: CustomerContext, event: CustomerEvent): Pr
 /** One triggered journey: schema, `when`, IDs, re-entry policy, then the child workflow. */
 async function startJourney(ctx: CustomerContext, def: AnyJourney, event: CustomerEvent, jEvent: JourneyEvent, at: Date): Promise<void> {
   const match = matchTrigger(def, event, ctx.state, at);
+  const base = { journey: def.name, version: def.version, customerId: ctx.state.customerId, at: at.toISOString() };
   if (match.kind === 'rejected') {
     recordRejection(ctx.state, match.rejection);
+    ctx.fact({ ...base, kind: 'rejected', reason: match.rejection.error, detail: event.name });
     log.warn('event rejected by journey schema', { journey: def.name, event: event.name, messageId: event.messageId });
     return;
   }
-  if (match.kind === 'not-entered') return;
+  if (match.kind === 'not-entered') return ctx.fact({ ...base, kind: 'not-entered', reason: 'when', detail: event.name });
   // Journey IDs encode their parts (domain/workflowIds.ts). Before, customer `carol:x` with cart `c1` and
   // customer `carol` with cart `x:c1` got one ID, and the second journey never started. New runs get the
   // encoded ID behind a patch: histories from before it replay with the IDs they used.
   const entry = decideEntry(ctx.state, def, match.key, match.ids, idsDiffer(match.ids) && patched(ENCODED_IDS_PATCH), at);
-  if (entry.kind === 'skip') return;
+  if (entry.kind === 'skip') return ctx.fact({ ...base, key: match.key, kind: 'not-entered', reason: entry.reason, detail: event.name });
   try {
     await startChild(journeyWorkflow, journeyStartOptions(ctx, def, match, entry, jEvent));
   } catch (err) {

@@ -1,0 +1,35 @@
+// The worker's end of the facts pipeline: migrate the store, spool every fact the workflows record, ship the
+// spool to PostgreSQL (store/). Off when DATABASE_URL is unset (said once at start).
+import type { Config } from '../config/config';
+import type { Fact } from '../domain/facts';
+import { startFactShipper, type FactShipper } from '../store/factShipper';
+import { FactSpool } from '../store/factSpool';
+import { migrate, redact } from '../store/migrate';
+import { openPool } from '../store/pool';
+
+export interface WorkerFacts {
+  record?: (fact: Fact) => void;
+  shipper?: FactShipper;
+  close(): Promise<void>;
+}
+
+export async function startWorkerFacts(config: Config, log: (m: string) => void = console.log): Promise<WorkerFacts> {
+  const url = config.store.databaseUrl;
+  if (!url) {
+    log('facts: off (set DATABASE_URL to record what journeys do and achieve: README "Outcomes")');
+    return { close: async () => {} };
+  }
+  await migrate(url);
+  const pool = openPool(url);
+  const spool = new FactSpool(config.store.spoolDir);
+  const shipper = startFactShipper(spool, pool, { log });
+  log(`facts: recorded to ${redact(url)} through the spool in ${config.store.spoolDir}`);
+  return {
+    record: (fact) => spool.append(fact),
+    shipper,
+    async close() {
+      await shipper.stop();
+      await pool.end();
+    },
+  };
+}
