@@ -416,14 +416,6 @@ const SECRET_RULES: readonly SecretRule[] = [
     fix: 'Set your own keys, comma-separated, at least 16 characters each, e.g. `openssl rand -hex 24`',
   },
   {
-    name: 'OPERATOR_TOKENS',
-    roles: ['api'],
-    reachable: ['api'],
-    state: (v) => (v === undefined ? 'unset' : v.split(',').some((k) => k.trim() === DEV_OPERATOR_TOKEN) ? 'development' : undefined),
-    risk: "the development operator token is public, so anyone who reaches the API could read every journey's dashboard",
-    fix: 'Set your own tokens, comma-separated, at least 16 characters each, e.g. `openssl rand -hex 24`',
-  },
-  {
     name: 'PREFERENCES_SECRET',
     roles: ['api', 'worker', 'cli'],
     reachable: ['api', 'worker', 'cli'],
@@ -474,6 +466,14 @@ const SECRET_RULES: readonly SecretRule[] = [
     state: (v) => (v === undefined ? 'unset' : undefined),
     risk: "/codec/decode hands out every customer's data, and without a token it trusts any caller that looks local",
     fix: 'Set one or more tokens, comma-separated, at least 16 random characters each, e.g. `openssl rand -hex 32` (the proxy in front of the Temporal UI sends one as `Authorization: Bearer <token>`)',
+  },
+  {
+    name: 'OPERATOR_TOKENS',
+    roles: ['api'],
+    reachable: ['api'],
+    state: (v) => (v === undefined ? 'unset' : v.split(',').some((k) => k.trim() === DEV_OPERATOR_TOKEN) ? 'development' : undefined),
+    risk: "the development operator token is public, so anyone who reaches the API could read every journey's dashboard",
+    fix: 'Set your own tokens, comma-separated, at least 16 characters each, e.g. `openssl rand -hex 24`',
   },
 ];
 

@@ -1,12 +1,14 @@
 // The ingest API's settings in config/config.ts.
-import { DEV_WRITE_KEY, loadConfig } from '../../config/config';
+import { DEV_OPERATOR_TOKEN, DEV_WRITE_KEY, loadConfig } from '../../config/config';
 
-test('defaults: 127.0.0.1:3000, the development key, 1000 events/s', () => {
+test('defaults: 127.0.0.1:3000, the development write key and operator token, 1000 events/s', () => {
   expect(loadConfig({}).api).toEqual({
     port: 3000,
     host: '127.0.0.1',
     writeKeys: [DEV_WRITE_KEY],
     usesDevKey: true,
+    operatorTokens: [DEV_OPERATOR_TOKEN],
+    usesDevOperatorToken: true,
     rateLimit: { perSecond: 1000, burst: 1000 },
     temporalTimeoutMs: 5000,
   });
@@ -19,6 +21,7 @@ test('keys are a comma list; a low rate still lets a full batch through', () => 
     TWILIO_AUTH_TOKEN: 'twilio-0123456789',
     PHONE_LOOKUP_SECRET: 'lookup-0123456789abcdef',
     CODEC_AUTH_TOKEN: 'codec-0123456789abcdef',
+    OPERATOR_TOKENS: 'operator-0123456789abcdef',
   };
   const api = loadConfig(
     { API_WRITE_KEYS: ' wk_aaaaaaaaaaaaaaaa , wk_bbbbbbbbbbbbbbbb,', API_RATE_LIMIT: '5', API_PORT: '8080', API_HOST: '0.0.0.0', ...reachable },

@@ -26,13 +26,14 @@ const SECRETS = {
   PHONE_LOOKUP_SECRET: 'lookup-prod-secret-0123456789abcdef',
   PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
   CODEC_AUTH_TOKEN: 'codec-prod-token-0123456789abcdef',
+  OPERATOR_TOKENS: 'operator-prod-token-0123456789abcdef',
 };
 type Secret = keyof typeof SECRETS;
 const ALL = Object.keys(SECRETS) as Secret[];
 
 /** What each process needs in production mode (README "Configuration"). */
 const NEEDS: Record<Exclude<ConfigRole, 'simulate'>, Secret[]> = {
-  api: ['API_WRITE_KEYS', 'PREFERENCES_SECRET', 'TWILIO_AUTH_TOKEN', 'PHONE_LOOKUP_SECRET', 'PAYLOAD_KEYS', 'CODEC_AUTH_TOKEN'],
+  api: ['API_WRITE_KEYS', 'PREFERENCES_SECRET', 'TWILIO_AUTH_TOKEN', 'PHONE_LOOKUP_SECRET', 'PAYLOAD_KEYS', 'CODEC_AUTH_TOKEN', 'OPERATOR_TOKENS'],
   worker: ['PREFERENCES_SECRET', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'PAYLOAD_KEYS'],
   cli: ['PREFERENCES_SECRET', 'PHONE_LOOKUP_SECRET', 'PAYLOAD_KEYS'],
 };
@@ -86,6 +87,7 @@ describe('production mode', () => {
       'PHONE_LOOKUP_SECRET',
       'PAYLOAD_KEYS',
       'CODEC_AUTH_TOKEN',
+      'OPERATOR_TOKENS',
     ]);
   });
 
@@ -149,6 +151,7 @@ describe('production mode', () => {
       'PHONE_LOOKUP_SECRET',
       'PAYLOAD_KEYS',
       'CODEC_AUTH_TOKEN',
+      'OPERATOR_TOKENS',
     ]);
     // A too-short secret is reported as too short (once), without its value.
     expect(message).toContain('  PREFERENCES_SECRET: use at least 16 random characters (value hidden)');
@@ -194,7 +197,7 @@ describe('an API that can be reached from other machines refuses the development
   test.each(['0.0.0.0', '::', '192.168.1.20', '10.0.0.5', 'api.internal', '127.attacker.example', '::ffff:10.0.0.1'])('API_HOST=%s', (host) => {
     const message = refusal({ API_HOST: host }, { role: 'api' });
     expect(message.split('\n')[0]).toBe('invalid configuration:');
-    expect(named(message)).toEqual(['API_WRITE_KEYS', 'PREFERENCES_SECRET', 'TWILIO_AUTH_TOKEN', 'PHONE_LOOKUP_SECRET', 'CODEC_AUTH_TOKEN']);
+    expect(named(message)).toEqual(['API_WRITE_KEYS', 'PREFERENCES_SECRET', 'TWILIO_AUTH_TOKEN', 'PHONE_LOOKUP_SECRET', 'CODEC_AUTH_TOKEN', 'OPERATOR_TOKENS']);
     expect(message).toContain(
       `  API_WRITE_KEYS: required when API_HOST (${host}) is not a loopback address, since the API can be reached from other machines; `,
     );
@@ -212,7 +215,7 @@ describe('an API that can be reached from other machines refuses the development
     'http://[fe80::1]:3000',
   ])('PUBLIC_URL=%s (CODEC_AUTH_TOKEN only follows API_HOST)', (url) => {
     const message = refusal({ PUBLIC_URL: url }, { role: 'api' });
-    expect(named(message)).toEqual(['API_WRITE_KEYS', 'PREFERENCES_SECRET', 'TWILIO_AUTH_TOKEN', 'PHONE_LOOKUP_SECRET']);
+    expect(named(message)).toEqual(['API_WRITE_KEYS', 'PREFERENCES_SECRET', 'TWILIO_AUTH_TOKEN', 'PHONE_LOOKUP_SECRET', 'OPERATOR_TOKENS']);
     expect(message).toContain(
       `  TWILIO_AUTH_TOKEN: required when PUBLIC_URL (${url}) is not a loopback address, since the API can be reached from other machines; the development token ("dev-auth-token") is public, so anyone could forge Twilio's STOP, START and status webhooks.`,
     );
