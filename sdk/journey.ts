@@ -88,7 +88,14 @@ export interface JourneyDefinition<S extends z.ZodType = z.ZodType> {
     when?: (properties: z.infer<S>, traits: Properties) => boolean;
   };
   exitOn?: Array<string | EventMatcher<z.infer<S>>>;
-  goal?: EventMatcher<z.infer<S>> & { /** Stop the journey on conversion (default true). */ exit?: boolean };
+  goal?: EventMatcher<z.infer<S>> & {
+    /** Stop the journey on conversion (default true). */
+    exit?: boolean;
+    /** Attribution window: the goal event up to this long after the run's last message (after its end, when it
+     *  sent none, as a holdout's control arm does) still counts as the run's conversion, and its split arm's, once
+     *  the run has ended. The entry event is not kept after a run, so `match` does not apply to these. */
+    within?: Duration;
+  };
   reentry?: ReentryPolicy;
   run(j: JourneyContext<z.infer<S>>): Promise<void>;
 }

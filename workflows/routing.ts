@@ -5,6 +5,7 @@ import { ParentClosePolicy, WorkflowIdReusePolicy, log, patched, startChild, typ
 import type { CustomerEvent, JourneyEvent } from '../sdk/events';
 import type { AnyJourney } from '../sdk/journey';
 import { journeys } from '../journeys';
+import { lateConversions } from '../domain/attribution';
 import { recordEvent, recordRejection } from '../domain/customerState';
 import { journeyEventSignal, journeyExitSignal } from '../domain/messages';
 import {
@@ -33,6 +34,21 @@ export async function routeEvent(ctx: CustomerContext, event: CustomerEvent): Pr
     return;
   }
   const jEvent = journeyEventOf(event, at);
+  for (const late of lateConversions(ctx.state, journeys, event.name, at)) {
+    late.record.convertedAfterEnd = at.toISOString();
+    const { journey, key } = late.record;
+    ctx.fact({
+      kind: 'converted',
+      reason: 'after-end',
+      detail: event.name,
+      at: at.toISOString(),
+      journey,
+      version: late.def.version,
+      customerId: ctx.state.customerId,
+      key,
+      run: late.run,
+    });
+  }
   const alreadyRunning = runningJourneyIds(ctx.state);
   for (const def of journeysTriggeredBy(journeys, event.name)) {
     // Routing is replayed from history like any workflow code. The marker makes adding a journey safe for live

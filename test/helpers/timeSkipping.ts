@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createSimulationClock, type SimulationClock } from '../../simulate/clock';
 import type { EngineConfig } from '../../domain/engineConfig';
-import { startEngine, startTimeSkippingServer, type RunningEngine } from './engine';
+import { startEngine, startTimeSkippingServer, type EngineOptions, type RunningEngine } from './engine';
 import { emailActivitiesFor, startSmtpSink, type SmtpSink } from '../../harness/smtpSink';
 
 export interface TimeSkippingHarness {
@@ -21,9 +21,10 @@ export async function startTimeSkippingHarness(
   engineConfig: Partial<EngineConfig>,
   from?: string,
   workflowBundle?: Promise<WorkflowBundleWithSourceMap>,
+  options: EngineOptions = {},
 ): Promise<TimeSkippingHarness> {
   const [env, smtp] = await Promise.all([startTimeSkippingServer(), startSmtpSink()]);
-  const engine = await startEngine(env, emailActivitiesFor(smtp, from), engineConfig, workflowBundle);
+  const engine = await startEngine(env, emailActivitiesFor(smtp, from), engineConfig, workflowBundle, options);
   const customers: string[] = [];
   const clock = createSimulationClock({ env, client: engine.client, clockOffsetMs: 0, customers: () => customers });
   return {
