@@ -15,6 +15,7 @@ import { runSimulation } from '../simulate/run';
 import { Scenario } from '../simulate/scenario';
 import { formatTable } from '../simulate/timeline';
 import { CustomerNotFoundError, eraseCustomer, exportCustomer, listCustomerExecutions } from '../client/customerData';
+import { openFactStore } from './factStore';
 
 class UsageError extends Error {}
 
@@ -122,32 +123,41 @@ export function buildProgram(): Command {
 
   program
     .command('export')
-    .description('print everything held about a customer as JSON: profile, consent (with history), events, ledger, journeys, workflows')
+    .description('print everything held about a customer as JSON: profile, consent (with history), events, ledger, journeys, workflows, facts')
     .argument('<customerId>')
     .action(async (customerId: string) => {
       const id = checkedCustomerId(customerId);
-      const client = await connectClient(cliConfig(), 10_000);
+      const config = cliConfig();
+      const client = await connectClient(config, 10_000);
+      const facts = await openFactStore(config);
       try {
-        console.log(JSON.stringify(await exportCustomer(client, id), null, 2));
+        console.log(JSON.stringify(await exportCustomer(client, id, { facts }), null, 2));
       } catch (err) {
         if (err instanceof CustomerNotFoundError) throw new NotFound(err.message);
         throw err;
+      } finally {
+        await facts?.close();
       }
     });
 
   program
     .command('erase')
-    .description("end all of a customer's workflows and delete them (histories and visibility records): their personal data goes")
+    .description("end all of a customer's workflows and delete them (histories and visibility records) and their facts: their personal data goes")
     .argument('<customerId>')
     .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)')
     .addHelpText('after', '\nA later event for the same customer ID starts a fresh, empty customer. Stop sending events for the customer first.')
     .action(async (customerId: string, o: { yes?: boolean }) => {
       const id = checkedCustomerId(customerId);
       if (!o.yes && !process.stdin.isTTY) throw new UsageError(`erase deletes customer "${id}" for good; add --yes to confirm (stdin is not a terminal)`);
-      const client = await connectClient(cliConfig(), 10_000);
+      const config = cliConfig();
+      const client = await connectClient(config, 10_000);
+      // Reached before anything is deleted: an erase that could not reach the facts would leave them.
+      const facts = await openFactStore(config);
       if (!o.yes) {
         const found = await listCustomerExecutions(client, id);
-        console.log(`This terminates and deletes ${found.length} workflow execution(s) of customer "${id}":`);
+        console.log(
+          `This terminates and deletes ${found.length} workflow execution(s) of customer "${id}"${facts ? `, and their facts in ${facts.where}` : ''}:`,
+        );
         for (const e of found) console.log(`  ${e.workflowId} (${e.status.toLowerCase()}, run ${e.runId})`);
         const rl = createInterface({ input: process.stdin, output: process.stdout });
         const answer = await rl.question(`Type the customer ID to confirm: `);
@@ -155,12 +165,18 @@ export function buildProgram(): Command {
         if (answer.trim() !== id) throw new UsageError('not confirmed; nothing was erased');
       }
       const result = await eraseCustomer(client, id, {
+        facts,
         onExecution: (e) =>
           console.log(`  ${e.terminated ? 'terminated and deleted' : 'deleted'}  ${e.workflowId} (run ${e.runId}, was ${e.status.toLowerCase()})`),
-      });
+      }).finally(() => facts?.close());
       console.log(
         `erased customer "${id}": terminated ${result.terminated} running workflow(s), deleted ${result.deleted} execution(s) with their histories and visibility records.` +
           (result.deleted === 0 ? ' (Nothing was found: unknown or already erased.)' : ''),
+      );
+      console.log(
+        facts
+          ? `deleted ${result.facts} fact(s) from the store, ${facts.where}.`
+          : 'no store of facts configured (DATABASE_URL unset), so no facts were deleted; if a worker records facts, run erase again with its DATABASE_URL.',
       );
       console.log(`A new event for "${id}" starts a fresh, empty customer.`);
     });

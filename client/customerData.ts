@@ -1,10 +1,12 @@
 // A customer's right of access and right to erasure. `exportCustomer` returns everything the engine holds
 // about one customer (read through the client, so encrypted payloads come back decoded); `eraseCustomer`
 // ends every workflow of theirs and deletes the executions, so their histories and visibility records go.
+// Both take the customer's facts in the store too when given a CustomerFactStore.
 // Used by `omnijourney export|erase` (cli/main.ts).
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { withDeadline } from './deadline';
 import type { CustomerState, JourneyRun } from '../domain/customerState';
+import type { Fact } from '../domain/facts';
 import { customerWorkflowId, stateQuery } from '../domain/messages';
 
 export class CustomerNotFoundError extends Error {
@@ -12,6 +14,17 @@ export class CustomerNotFoundError extends Error {
     super(`no customer "${customerId}": workflow ${customerWorkflowId(customerId)} does not exist (never sent an event, or erased)`);
     this.name = 'CustomerNotFoundError';
   }
+}
+
+/** A customer's facts in the store (PostgreSQL), handed in by the caller (cli/factStore.ts): client/ does not
+ *  reach the store itself. */
+export interface CustomerFactStore {
+  /** The database, without its password, for messages. */
+  where: string;
+  /** Oldest first. */
+  facts(customerId: string): Promise<Fact[]>;
+  /** Deletes them; resolves with how many there were. */
+  erase(customerId: string): Promise<number>;
 }
 
 export interface CustomerExecution {
@@ -37,6 +50,9 @@ export interface CustomerExport {
   journeys: JourneyRun[];
   /** The Temporal executions that carry this customer's data (what `erase` deletes). */
   workflows: CustomerExecution[];
+  /** What the journeys recorded about the customer in the store (entries, steps, splits, delivery decisions,
+   *  conversions, endings), oldest first. Absent when no store is configured. */
+  facts?: Fact[];
 }
 
 /** A Temporal list-filter string literal. */
@@ -69,7 +85,11 @@ export async function listCustomerExecutions(client: Client, customerId: string)
   return [...found.values()].sort((a, b) => rank(a) - rank(b) || (a.startTime ?? '').localeCompare(b.startTime ?? ''));
 }
 
-export async function exportCustomer(client: Client, customerId: string, options: { queryTimeoutMs?: number } = {}): Promise<CustomerExport> {
+export async function exportCustomer(
+  client: Client,
+  customerId: string,
+  options: { queryTimeoutMs?: number; facts?: CustomerFactStore } = {},
+): Promise<CustomerExport> {
   const handle = client.workflow.getHandle(customerWorkflowId(customerId));
   try {
     await handle.describe();
@@ -91,6 +111,7 @@ export async function exportCustomer(client: Client, customerId: string, options
     held: state.pending,
     journeys: Object.values(state.journeys),
     workflows: await listCustomerExecutions(client, customerId),
+    ...(options.facts ? { facts: await options.facts.facts(customerId) } : {}),
   };
 }
 
@@ -104,6 +125,8 @@ export interface EraseResult {
   executions: ErasedExecution[];
   terminated: number;
   deleted: number;
+  /** Facts deleted from the store; absent when no store was given. */
+  facts?: number;
 }
 
 export interface EraseOptions {
@@ -112,6 +135,8 @@ export interface EraseOptions {
   timeoutMs?: number;
   /** Called as each execution goes, for progress output. */
   onExecution?: (e: ErasedExecution) => void;
+  /** The store: the customer's facts are deleted once their workflows are gone (so none records another). */
+  facts?: CustomerFactStore;
 }
 
 async function gone(client: Client, e: CustomerExecution): Promise<boolean> {
@@ -176,5 +201,12 @@ export async function eraseCustomer(client: Client, customerId: string, options:
     }
   }
   const executions = [...done.values()];
-  return { customerId, executions, terminated: executions.filter((e) => e.terminated).length, deleted: executions.length };
+  const facts = options.facts ? await options.facts.erase(customerId) : undefined;
+  return {
+    customerId,
+    executions,
+    terminated: executions.filter((e) => e.terminated).length,
+    deleted: executions.length,
+    ...(facts === undefined ? {} : { facts }),
+  };
 }

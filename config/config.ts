@@ -63,6 +63,8 @@ export const ConfigSchema = z.object({
     .optional(),
   /** Where the worker spools facts before they reach the database; default <OMNIJOURNEY_DATA_DIR>/facts-spool. */
   FACTS_SPOOL_DIR: z.string().min(1).optional(),
+  /** The port of the PostgreSQL server `npm start` runs when DATABASE_URL is unset (data in <OMNIJOURNEY_DATA_DIR>/postgres). */
+  POSTGRES_PORT: port.default(5433),
   /** Comma-separated bearer tokens for the operator dashboard (/dashboard); the development token when unset. */
   OPERATOR_TOKENS: z
     .string()
@@ -171,7 +173,7 @@ export interface Config {
   temporal: { address?: string; namespace: string; tls: boolean; apiKey?: string; taskQueue: string; port: number; uiPort: number };
   dataDir: string;
   /** The store: facts, the report, the dashboard (store/). Undefined when DATABASE_URL is unset: facts are off. */
-  store: { databaseUrl?: string; spoolDir: string };
+  store: { databaseUrl?: string; spoolDir: string; postgresPort: number };
   /** Port of the worker's Prometheus /metrics (0: off). */
   workerMetricsPort: number;
   /** WORKER_MAX_CACHED_WORKFLOWS: the worker's workflow cache size; undefined = DEFAULT_MAX_CACHED_WORKFLOWS (worker/createWorker.ts). */
@@ -261,7 +263,7 @@ export interface LoadConfigOptions {
 export function loadConfig(env: Record<string, string | undefined> = process.env, options: LoadConfigOptions = {}): Config {
   const parsed = ConfigSchema.safeParse(env);
   // Never echo secrets (write keys, API keys, passwords) into logs.
-  const shown = (name: string) => (/KEY|PASS|SECRET|TOKEN|WEBHOOK_URL/.test(name) ? '(value hidden)' : `(got ${JSON.stringify(env[name])})`);
+  const shown = (name: string) => (/KEY|PASS|SECRET|TOKEN|WEBHOOK_URL|DATABASE_URL/.test(name) ? '(value hidden)' : `(got ${JSON.stringify(env[name])})`);
   const issues = parsed.success ? [] : parsed.error.issues;
   const lines = issues.map((i) => `  ${i.path.join('.')}: ${i.message} ${shown(String(i.path[0]))}`);
   const invalid = new Set(issues.map((i) => String(i.path[0])));
@@ -293,7 +295,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       uiPort: e.TEMPORAL_UI_PORT,
     },
     dataDir: e.OMNIJOURNEY_DATA_DIR,
-    store: { databaseUrl: e.DATABASE_URL, spoolDir: e.FACTS_SPOOL_DIR ?? `${e.OMNIJOURNEY_DATA_DIR.replace(/\/+$/, '')}/facts-spool` },
+    store: {
+      databaseUrl: e.DATABASE_URL,
+      spoolDir: e.FACTS_SPOOL_DIR ?? `${e.OMNIJOURNEY_DATA_DIR.replace(/\/+$/, '')}/facts-spool`,
+      postgresPort: e.POSTGRES_PORT,
+    },
     workerMetricsPort: e.WORKER_METRICS_PORT,
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     api: {

@@ -1,12 +1,14 @@
-// `npm start`: the whole engine on one machine. Starts and supervises the Temporal dev server (SQLite
-// file under the data folder, web UI), a local SMTP server with a web inbox (MailDev), the worker and the
-// HTTP ingest API;
+// `npm start`: the whole engine on one machine. Starts and supervises PostgreSQL (the store of facts, unless
+// DATABASE_URL names one), the Temporal dev server (SQLite file under the data folder, web UI), a local SMTP
+// server with a web inbox (MailDev), the worker and the HTTP ingest API;
 // prints where each is, prefixes their logs, and stops them all on Ctrl-C.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { join, relative, resolve } from 'node:path';
-import { ConfigError, DEV_WRITE_KEY, loadConfig, temporalAddress } from '../config/config';
+import { dirname, join, relative, resolve } from 'node:path';
+import { ConfigError, DEV_OPERATOR_TOKEN, DEV_WRITE_KEY, loadConfig, temporalAddress } from '../config/config';
+import type { PostgresProcess } from '../harness/postgresProcess';
+import { redact } from '../store/migrate';
 import { devServerSearchAttributeArgs } from '../worker/searchAttributes';
 import { devServerEraseArgs } from '../privacy/devServer';
 import { describePayloadKeys, resolvePayloadKeys } from '../config/payloadKeys';
@@ -14,6 +16,7 @@ import { maildevArgs } from './maildev';
 
 const root = resolve(__dirname, '..');
 const children: Array<{ name: string; proc: ChildProcess }> = [];
+let postgres: PostgresProcess | undefined;
 let stopping = false;
 
 const colors = ['\x1b[36m', '\x1b[35m', '\x1b[33m', '\x1b[32m', '\x1b[34m'];
@@ -73,7 +76,79 @@ async function stopAll(code: number): Promise<void> {
   const timeout = new Promise<void>((r) => setTimeout(r, 10_000).unref());
   await Promise.race([Promise.all(exited), timeout]);
   for (const { proc } of children) if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  // The database last, after the worker has shipped its last facts (a fast shutdown: SIGINT).
+  await postgres?.stop().catch((err: Error) => console.error(`stopping PostgreSQL: ${err.message}`));
   process.exit(code);
+}
+
+const alive = (pid: number | undefined): boolean => {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** As root, the server runs as the `postgres` user (harness/postgresProcess.ts), which must be able to enter
+ *  every folder above its data and own the cluster. Checked first, so the error says what to do instead of
+ *  PostgreSQL's "permission denied" halfway through. */
+function checkPostgresCanUse(dir: string): void {
+  if (process.getuid?.() !== 0) return;
+  let user: { uid: number; gid: number } | undefined;
+  try {
+    const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: 'pipe' }).trim());
+    user = { uid: id('-u'), gid: id('-g') };
+  } catch {
+    // Created on first start with a group of its own: only the "others" bits will let it in.
+  }
+  for (let d = dirname(dir); ; d = dirname(d)) {
+    const st = statSync(d);
+    const bit = user && st.uid === user.uid ? 0o100 : user && st.gid === user.gid ? 0o010 : 0o001;
+    if (!(st.mode & bit)) {
+      throw new Error(
+        `PostgreSQL cannot reach its data in ${dir}: npm start runs as root, so the server runs as the "postgres" user, ` +
+          `and that user may not enter ${d} (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}, owner uid ${st.uid}). ` +
+          `Do one of: let it in (chmod o+x ${d}); keep the data where it can reach (e.g. OMNIJOURNEY_DATA_DIR=/var/lib/omnijourney); ` +
+          'run npm start as an ordinary user; or set DATABASE_URL to a PostgreSQL server of your own.',
+      );
+    }
+    if (d === dirname(d)) break;
+  }
+  const data = join(dir, 'data');
+  if (user && existsSync(data) && statSync(data).uid !== user.uid) {
+    throw new Error(
+      `the PostgreSQL cluster in ${data} belongs to uid ${statSync(data).uid}, but as root npm start runs the server as the "postgres" user (uid ${user.uid}). ` +
+        `Give it the folder (chown -R postgres:postgres ${dir}), or start npm start as the user who created it.`,
+    );
+  }
+}
+
+/** PostgreSQL from the npm package, its data in <data folder>/postgres, on POSTGRES_PORT (docs/operations.md "Facts"). */
+async function startPostgres(dir: string, shownDir: string, port: number): Promise<string> {
+  if (await portOpen(port)) {
+    const pidFile = join(dir, 'data', 'postmaster.pid');
+    const left = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : undefined;
+    throw new Error(
+      alive(left)
+        ? `PostgreSQL from an earlier npm start still runs on port ${port} (pid ${left}): stop it with  kill -INT ${left}  and run npm start again`
+        : `port ${port} for PostgreSQL is already in use (another npm start?). Stop that process or set POSTGRES_PORT to a free port.`,
+    );
+  }
+  checkPostgresCanUse(dir);
+  console.log(`starting PostgreSQL (data in ${shownDir})…`);
+  const { startPostgresProcess } = await import('../harness/postgresProcess');
+  postgres = await startPostgresProcess(dir, { port });
+  console.log(`PostgreSQL ready: ${redact(postgres.url)}`);
+  // The server is not a child of startChild's: watch it the same way.
+  const pid = postgres.pid();
+  setInterval(() => {
+    if (stopping || alive(pid)) return;
+    console.error(`\npostgres exited. Stopping everything; run npm start again (its data stays in ${shownDir}).`);
+    void stopAll(1);
+  }, 1000).unref();
+  return postgres.url;
 }
 
 async function main(): Promise<void> {
@@ -90,6 +165,11 @@ async function main(): Promise<void> {
   console.log(describePayloadKeys(payloadKeys));
   // The Temporal UI decodes payloads through the API's codec endpoint (from the browser on this machine).
   const codecEndpoint = `http://127.0.0.1:${config.api.port}/codec`;
+
+  // The store of facts (docs/operations.md "Facts"): DATABASE_URL, or our own PostgreSQL; the worker and the API get its URL.
+  const postgresDir = join(config.dataDir, 'postgres');
+  const databaseUrl = config.store.databaseUrl ?? (await startPostgres(join(dataDir, 'postgres'), postgresDir, config.store.postgresPort));
+  const storeEnv = { DATABASE_URL: databaseUrl };
 
   if (!config.temporal.address) {
     const { temporalCliPath } = await import('../toolchain/tools.mjs');
@@ -142,13 +222,13 @@ async function main(): Promise<void> {
     await waitForPort('Prism', sms.prismPort, 60_000);
   }
 
-  startChild('worker', bin('tsx'), [join('worker', 'main.ts')]);
+  startChild('worker', bin('tsx'), [join('worker', 'main.ts')], storeEnv);
 
   // The HTTP ingest API (api/main.ts). Its port is checked on 127.0.0.1 when it listens there.
   const apiLocal = ['127.0.0.1', 'localhost', '0.0.0.0', '::'].includes(config.api.host);
   const apiUrl = `http://${apiLocal ? '127.0.0.1' : config.api.host}:${config.api.port}`;
   if (apiLocal) await requireFree('the ingest API', config.api.port, 'API_PORT');
-  startChild('api', bin('tsx'), [join('api', 'main.ts')]);
+  startChild('api', bin('tsx'), [join('api', 'main.ts')], storeEnv);
   if (apiLocal) await waitForPort('the ingest API', config.api.port, 30_000);
 
   const lines = [
@@ -166,6 +246,10 @@ async function main(): Promise<void> {
     `  Webhook         ${config.channels.webhook ? new URL(config.channels.webhook.url).origin : 'not configured (WEBHOOK_URL)'}`,
     `  Slack           ${config.channels.slack ? 'incoming webhook configured' : 'not configured (SLACK_WEBHOOK_URL)'}`,
     `  Ingest API      ${apiUrl}   (write key ${config.api.usesDevKey ? `${DEV_WRITE_KEY}, for local use only` : 'one of API_WRITE_KEYS'}; docs ${apiUrl}/openapi.json)`,
+    `  Dashboard       ${apiUrl}/dashboard   (operator token ${config.api.usesDevOperatorToken ? `${DEV_OPERATOR_TOKEN}, for local use only` : 'one of OPERATOR_TOKENS'})`,
+    config.store.databaseUrl
+      ? `  Facts           ${redact(databaseUrl)}   (DATABASE_URL)`
+      : `  Facts           PostgreSQL ${redact(databaseUrl)}   (data in ${postgresDir}, password in ${join(postgresDir, 'password')})`,
     ...(config.channels.usesDevPreferencesSecret ? ['  Note            unsubscribe links are signed with the development PREFERENCES_SECRET'] : []),
     payloadKeys
       ? `  Payloads        encrypted with key "${payloadKeys.keys[0].id}" (${payloadKeys.from === 'PAYLOAD_KEYS' || !payloadKeys.from.startsWith(root) ? payloadKeys.from : relative(root, payloadKeys.from)}); the UI decodes them through ${codecEndpoint}`

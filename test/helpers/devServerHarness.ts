@@ -15,7 +15,7 @@ import type { CodecRouteDeps } from '../../api/routes/codec';
 import { buildServer } from '../../api/server';
 import { loadConfig, type Config } from '../../config/config';
 import type { EngineConfig } from '../../domain/engineConfig';
-import { startDevServer, startEngine, type RunningEngine } from './engine';
+import { startDevServer, startEngine, type EngineOptions, type RunningEngine } from './engine';
 import { startPrism, type PrismServer } from './prism';
 import { testCodec } from './privacy';
 import { emailActivitiesFor, startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../harness/smtpSink';
@@ -51,6 +51,8 @@ export interface DevServerHarnessOptions {
   engine?: (config: Config) => Partial<EngineConfig>;
   /** The workflow bundle (bundleWithFaultJourneys(), bundleWithTestJourneys()); default: the shipped journeys. */
   bundle?: Promise<WorkflowBundleWithSourceMap>;
+  /** Where the worker's facts go (startEngine's recordFact); default: dropped. */
+  recordFact?: EngineOptions['recordFact'];
 }
 
 export interface DevServerHarness {
@@ -182,7 +184,7 @@ async function start(options: DevServerHarnessOptions, steps: Step[]): Promise<D
     });
     const engineConfig = options.engine ? options.engine(config) : { policy: TEST_POLICY, lookupSecret: config.engine.lookupSecret };
     const activities = options.activities ? options.activities(config, started) : emailActivitiesFor(started.smtp);
-    const engine = await startEngine(env, activities, engineConfig, options.bundle);
+    const engine = await startEngine(env, activities, engineConfig, options.bundle, { recordFact: options.recordFact });
     // Injected faults off first: a send still retrying against them would hold up the worker's shutdown.
     steps.push({ what: 'stopping the worker', run: async () => (started.prism?.inject(undefined), engine.stop()), timeoutMs: 30_000 });
     return { server: env, client: engine.client, smtp: started.smtp, prism: started.prism, engine, engineConfig, config, dir, stop };

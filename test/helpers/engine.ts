@@ -7,6 +7,7 @@ import { Client, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { sendEvent } from '../../client/events';
 import type { DeliveryActivities } from '../../domain/delivery';
+import type { Fact } from '../../domain/facts';
 import type { CustomerEvent } from '../../sdk/events';
 import { buildWorkflowBundle } from '../../worker/bundle';
 import { createEngineWorker } from '../../worker/createWorker';
@@ -91,6 +92,8 @@ export interface EngineOptions {
   codec?: PayloadCodec | null;
   /** Poll this task queue (a worker replacing one that stopped) instead of a new one. */
   taskQueue?: string;
+  /** Where the workflows' facts go (a FactSpool's append, as worker/facts.ts wires it); unset: dropped. */
+  recordFact?: (fact: Fact) => void;
 }
 
 /** Starts a worker on its own task queue; `send` delivers events the way the API does. Payloads are encrypted
@@ -112,6 +115,7 @@ export async function startEngine(
     activities,
     workflowBundle: await (workflowBundle ?? sharedBundle()),
     payloadCodecs: codec ? [codec] : undefined,
+    recordFact: options.recordFact,
   });
   const running = worker.run();
   let n = 0;
