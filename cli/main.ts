@@ -15,7 +15,13 @@ import { runSimulation } from '../simulate/run';
 import { Scenario } from '../simulate/scenario';
 import { formatTable } from '../simulate/timeline';
 import { CustomerNotFoundError, eraseCustomer, exportCustomer, listCustomerExecutions } from '../client/customerData';
-import { openFactStore } from './factStore';
+import { factStoreUrl, openFactStore } from './factStore';
+import { DEFAULT_RECONCILE_QUERY, reconcileFacts } from '../worker/reconcileFacts';
+import { buildWorkflowBundle } from '../worker/bundle';
+import { resolvePayloadKeys } from '../config/payloadKeys';
+import { PayloadEncryptionCodec } from '../privacy/codec';
+import { redact } from '../store/migrate';
+import { openPool } from '../store/pool';
 
 class UsageError extends Error {}
 
@@ -179,6 +185,39 @@ export function buildProgram(): Command {
           : 'no store of facts configured (DATABASE_URL unset), so no facts were deleted; if a worker records facts, run erase again with its DATABASE_URL.',
       );
       console.log(`A new event for "${id}" starts a fresh, empty customer.`);
+    });
+
+  program
+    .command('facts')
+    .description('the facts journeys record (PostgreSQL, DATABASE_URL)')
+    .command('reconcile')
+    .description("replay Temporal's histories (within retention) and write the facts the store lacks; idempotent, safe to run any time")
+    .option('--query <visibility query>', 'which executions to replay', DEFAULT_RECONCILE_QUERY)
+    .action(async (o: { query: string }) => {
+      const config = cliConfig();
+      const found = factStoreUrl(config);
+      if (!found) throw new NotFound('no store of facts: set DATABASE_URL to the PostgreSQL the workers write to');
+      const client = await connectClient(config, 10_000);
+      const keys = resolvePayloadKeys(config);
+      const db = openPool(found.url, 2);
+      try {
+        console.log(`reconciling facts in ${redact(found.url)} from the histories of: ${o.query}`);
+        const workflowBundle = await buildWorkflowBundle();
+        const result = await reconcileFacts({
+          client,
+          db,
+          workflowBundle,
+          payloadCodecs: keys ? [new PayloadEncryptionCodec(keys.keys)] : undefined,
+          query: o.query,
+          onProgress: (n) => n % 100 === 0 && console.log(`  ${n} executions replayed`),
+        });
+        console.log(`${result.workflows} execution(s) replayed: ${result.facts} fact(s), ${result.written} of them missing from the store and written now.`);
+        for (const f of result.failed) console.log(`  could not replay ${f.workflowId} (run ${f.runId}): ${f.error}`);
+        if (result.failed.length) process.exitCode = 1;
+      } finally {
+        await db.end();
+        await client.connection.close();
+      }
     });
 
   program
