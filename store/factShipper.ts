@@ -34,6 +34,8 @@ export interface ShipperOptions {
   /** Facts per INSERT. */
   batch?: number;
   log?: (message: string) => void;
+  /** Runs before the first shipment until it succeeds (the worker's migration, when the database was down at start). */
+  prepare?: () => Promise<void>;
 }
 
 export function startFactShipper(spool: FactSpool, pool: Pool, options: ShipperOptions = {}): FactShipper {
@@ -46,7 +48,12 @@ export function startFactShipper(spool: FactSpool, pool: Pool, options: ShipperO
   let running: Promise<void> | undefined;
   let pauseMs = intervalMs;
 
+  let prepare = options.prepare;
   async function shipOnce(): Promise<void> {
+    if (prepare) {
+      await prepare();
+      prepare = undefined;
+    }
     const segments = spool.ready();
     stats.waiting = segments.length;
     for (const path of segments) {

@@ -10,12 +10,12 @@ export const MIGRATIONS_DIR = join(__dirname, 'migrations');
 export const MIGRATIONS_TABLE = 'omnijourney_migrations';
 
 /** Applies every migration not yet applied. Throws with the tool's output when one fails. */
-export async function migrate(databaseUrl: string): Promise<void> {
+export async function migrate(databaseUrl: string, timeoutMs = 120_000): Promise<void> {
   const bin = join(dirname(require.resolve('node-pg-migrate/package.json')), 'bin', 'node-pg-migrate.js');
   try {
     await promisify(execFile)(process.execPath, [bin, 'up', '-m', MIGRATIONS_DIR, '-t', MIGRATIONS_TABLE, '--no-verbose'], {
       env: { ...process.env, DATABASE_URL: databaseUrl },
-      timeout: 120_000,
+      timeout: timeoutMs,
     });
   } catch (err) {
     const e = err as Error & { stdout?: string; stderr?: string };

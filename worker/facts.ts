@@ -19,10 +19,16 @@ export async function startWorkerFacts(config: Config, log: (m: string) => void 
     log('facts: off (set DATABASE_URL to record what journeys do and achieve: README "Outcomes")');
     return { close: async () => {} };
   }
-  await migrate(url);
+  // A database that is down must not stop the journeys: facts wait in the spool, and the migration runs
+  // before the first shipment once the database answers.
+  let pending: (() => Promise<void>) | undefined;
+  await migrate(url, 30_000).catch((err: Error) => {
+    log(`facts: cannot migrate the database now (${err.message.split('\n')[0]}); facts wait in ${config.store.spoolDir} until it answers`);
+    pending = () => migrate(url);
+  });
   const pool = openPool(url);
   const spool = new FactSpool(config.store.spoolDir);
-  const shipper = startFactShipper(spool, pool, { log });
+  const shipper = startFactShipper(spool, pool, { log, prepare: pending });
   log(`facts: recorded to ${redact(url)} through the spool in ${config.store.spoolDir}`);
   return {
     record: (fact) => spool.append(fact),

@@ -155,10 +155,11 @@ test('a worker SIGKILLed in the middle of 60 sign-ups: the next worker ships wha
   reliabilityLine(`facts with a worker SIGKILLed at ${atKill}/60 mails: ${JSON.stringify(byKind)}; equal to the workflows' own records`);
 }, 420_000);
 
-test('PostgreSQL down while customers sign up: facts wait in the spool and all arrive once it is back', async () => {
+test('PostgreSQL down when a worker starts and while customers sign up: the journeys go on, facts wait in the spool and all arrive once it is back', async () => {
   const ids = Array.from({ length: 20 }, (_, i) => `facts-dbdown-${i}`);
-  await worker('facts-dbdown');
   await postgres.stop();
+  const w = await worker('facts-dbdown');
+  expect(w.output()).toContain('facts: cannot migrate the database now');
   await signUpForWelcome(client, ids, { taskQueue: 'facts-dbdown', engine, domain: 'example.com', concurrency: 10 });
   await untilRecordedAsSent(client, ids, 'welcome/hello', 120_000);
   // The facts are on disk, not lost, while the database is away.
