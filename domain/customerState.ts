@@ -10,6 +10,8 @@ export interface DeliveryRequest {
   replyId?: string;
   journeyWorkflowId: string;
   journey: string;
+  /** The journey's version (set by the journey workflow; absent in requests recorded before facts). */
+  version?: number;
   key?: string;
   channels: Channel[];
   template: string;
@@ -27,6 +29,7 @@ export interface LedgerEntry {
   id: string;
   at: string;
   journey: string;
+  version?: number;
   key?: string;
   template: string;
   topic: Topic;

@@ -19,8 +19,16 @@ export function alreadyTaken(state: Pick<CustomerState, 'ledger'>, request: Deli
 }
 
 /** The ledger fields shared by every outcome of one request. */
-export function ledgerBase(request: DeliveryRequest, at: Date): Pick<LedgerEntry, 'id' | 'at' | 'journey' | 'key' | 'template' | 'topic'> {
-  return { id: request.id, at: at.toISOString(), journey: request.journey, key: request.key, template: request.template, topic: request.topic };
+export function ledgerBase(request: DeliveryRequest, at: Date): Pick<LedgerEntry, 'id' | 'at' | 'journey' | 'version' | 'key' | 'template' | 'topic'> {
+  return {
+    id: request.id,
+    at: at.toISOString(),
+    journey: request.journey,
+    ...(request.version !== undefined ? { version: request.version } : {}),
+    key: request.key,
+    template: request.template,
+    topic: request.topic,
+  };
 }
 
 /** Holds a deferred attempt in state.pending until the deferral ends, replacing an earlier hold of the same

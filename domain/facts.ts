@@ -106,6 +106,7 @@ export function deliveryFact(customerId: string, e: LedgerEntry): FactInput {
     kind: 'delivery',
     at: e.at,
     journey: e.journey,
+    version: e.version,
     customerId,
     key: e.key,
     run: runOfRequest(e.id),

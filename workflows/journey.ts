@@ -44,13 +44,15 @@ function temporalRuntime(
   scope: CancellationScope,
   results: Map<string, SendResult>,
   fact: (f: RunFactInput) => void,
+  version: number,
 ): JourneyRuntime {
   return {
     now: () => new Date(Date.now() - input.clockOffsetMs),
     sleep: (ms) => sleep(ms),
     condition: (fn, ms) => condition(fn, ms),
     async deliver(request) {
-      await customer.signal(deliveryRequestSignal, request);
+      // The version rides along so the customer workflow's delivery facts name it (domain/facts.ts).
+      await customer.signal(deliveryRequestSignal, { ...request, version });
       await condition(() => results.has(request.id));
       const result = results.get(request.id) as SendResult;
       results.delete(request.id);
@@ -85,7 +87,7 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyStatu
   const runFacts = factRecorder();
   const ids = { journey: def.name, version: def.version, customerId: input.customerId, key: input.key, run: `${workflowId}/${input.entryNo}` };
   const fact = (f: RunFactInput): void => runFacts({ ...ids, ...f });
-  const run = createJourneyRun(def, input, workflowId, temporalRuntime(input, customer, new CancellationScope(), results, fact));
+  const run = createJourneyRun(def, input, workflowId, temporalRuntime(input, customer, new CancellationScope(), results, fact, def.version));
   setHandler(journeyEventSignal, run.onEvent);
   setHandler(deliveryResultSignal, (r) => void results.set(r.id, r));
   setHandler(journeyExitSignal, ({ reason }) => run.onExit(reason));

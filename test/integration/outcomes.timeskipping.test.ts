@@ -49,6 +49,9 @@ test('a holdout: the control arm gets nothing, the treatment its offer; a goal e
 
   expect(kinds(control)).toEqual(['entered', 'split:control', 'completed']);
   expect(kinds(treated)).toEqual(['entered', 'split:treatment', 'step', 'delivery:sent', 'completed']);
+  // The customer workflow's delivery fact names the run and the journey's version, as the run's own facts do.
+  const sent = of(treated).find((f) => f.kind === 'delivery');
+  expect(sent).toMatchObject({ journey: 'holdout-offer', version: 1, template: 'welcome/hello', channel: 'email', run: of(treated)[0].run });
   expect(h.smtp.mailsTo(`${control}@example.com`)).toHaveLength(0);
   expect(h.smtp.mailsTo(`${treated}@example.com`)).toHaveLength(1);
 
