@@ -9,6 +9,7 @@ import travelIntent from './travelIntent';
 import travelPreTrip from './travelPreTrip';
 import warranty from './warranty';
 import welcome from './welcome';
+import winBack from './winBack';
 
 export const journeys: AnyJourney[] = [
   welcome,
@@ -20,6 +21,7 @@ export const journeys: AnyJourney[] = [
   warranty,
   travelIntent,
   travelPreTrip,
+  winBack,
 ] as unknown as AnyJourney[];
 
 export function getJourney(name: string): AnyJourney | undefined {
