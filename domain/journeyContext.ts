@@ -6,15 +6,17 @@
 // Replay: the journey workflow's commands (timers, conditions, signals, upserts, patch markers) come from the
 // runtime calls below, in this order. Reordering them, or calling one more or one less, breaks the replay of
 // every live run (test/integration/replay.test.ts): change them only behind a patch.
+import type { z } from 'zod';
 import { toMs } from '../sdk/duration';
 import { EMAIL_ADDRESS_EXPECTED, emailAddressProblem } from '../sdk/emailAddress';
 import type { Channel, JourneyEvent, Properties } from '../sdk/events';
-import { matcherOf, type AnyJourney, type JourneyContext, type SendResult } from '../sdk/journey';
+import { matcherOf, matchesEntry, sameAsEntry, type AnyJourney, type JourneyContext, type SendResult, type WaitForOptions } from '../sdk/journey';
 import { resolveWakeTime } from '../sdk/schedule';
 import { pickVariant } from '../sdk/split';
 import type { DeliveryRequest } from './customerState';
 import { FailureTypes } from './delivery';
 import type { JourneyStatus, TimelineEntry } from './messages';
+import { formatZodError } from './zodMessage';
 
 /** The journey workflow's input, from the customer workflow that starts the run. */
 export interface JourneyInput {
@@ -107,6 +109,11 @@ export function createJourneyRun(def: AnyJourney, input: JourneyInput, workflowI
       `**${def.name}** v${def.version} · customer \`${input.customerId}\`${input.key ? ` · key \`${input.key}\`` : ''}\n\nstep: ${status.step ?? '—'}\n\n${text}`,
     );
   };
+  const untilMs = (date: Date): number => {
+    const ms = date.getTime() - now().getTime();
+    if (Number.isNaN(ms)) throw new Error(`j.waitFor in journey "${def.name}": within is an invalid Date`);
+    return ms;
+  };
   async function waitUntil<T>(wake: Date, wait: () => Promise<T>, event?: string): Promise<T> {
     status.wakeAt = wake.toISOString();
     describe(event ? `waiting for ${event} until ${status.wakeAt}` : `sleeping until ${status.wakeAt}`);
@@ -134,11 +141,11 @@ export function createJourneyRun(def: AnyJourney, input: JourneyInput, workflowI
   function onEvent(event: JourneyEvent): void {
     if (ending) return;
     if (event.name === 'identify') Object.assign(traits, event.properties);
-    if (def.goal && event.name === def.goal.event && (!def.goal.match || def.goal.match(event, input.entry))) {
+    if (def.goal && event.name === def.goal.event && matchesEntry(def.goal.match, event, input.entry)) {
       record({ kind: 'converted', detail: event.name });
       if (def.goal.exit !== false) return end({ kind: 'converted', reason: event.name });
     }
-    const exit = exitMatchers.find((m) => m.event === event.name && (!m.match || m.match(event, input.entry)));
+    const exit = exitMatchers.find((m) => m.event === event.name && matchesEntry(m.match, event, input.entry));
     if (exit) return end({ kind: 'exited', reason: event.name });
     events.push({ ...event, seq: ++seq });
     if (events.length > MAX_BUFFERED_EVENTS) events.shift();
@@ -147,6 +154,21 @@ export function createJourneyRun(def: AnyJourney, input: JourneyInput, workflowI
     if (ending) return;
     end({ kind: 'exited', reason: reason ?? 'operator' });
   }
+
+  function step(name: string): void {
+    // Marking the step the customer is already at changes nothing the UI can show: no upsert (a history
+    // event and a billable action each; pet-lifecycle re-marks its stage on every loop). Behind a patch so
+    // runs that started before this change replay their upserts.
+    const unchanged = status.step === name && rt.patched(VERB_PATCHES.stepUpsertOnlyOnChange);
+    status.step = name;
+    if (!unchanged) rt.upsertStep(name);
+    record({ kind: 'step', step: name });
+    describe('');
+  }
+  // A verb's `{ step }` is exactly `j.step(name)` on the line before it: the same commands, in the same order.
+  const stepFirst = (options: { step?: string } | undefined): void => {
+    if (options?.step !== undefined) step(options.step);
+  };
 
   let sendSeq = 0;
   const ctx: JourneyContext = {
@@ -157,12 +179,14 @@ export function createJourneyRun(def: AnyJourney, input: JourneyInput, workflowI
     entry: input.entry,
     now,
     timezone: () => input.timezone,
-    async sleep(duration) {
+    async sleep(duration, options) {
+      stepFirst(options);
       busySince = undefined;
       const ms = toMs(duration);
       await waitUntil(new Date(now().getTime() + ms), () => rt.sleep(ms));
     },
     async sleepUntil(date, options = {}) {
+      stepFirst(options);
       busySince = undefined;
       const wake = resolveWakeTime(date, options, input.timezone);
       const ms = wake.getTime() - now().getTime();
@@ -170,24 +194,49 @@ export function createJourneyRun(def: AnyJourney, input: JourneyInput, workflowI
       await waitUntil(wake, () => rt.sleep(ms));
       return true;
     },
-    async waitFor(name, { within, match }) {
+    async waitFor<S extends z.ZodType>(name: string | string[], options: WaitForOptions<S>): Promise<JourneyEvent<z.infer<S>> | null> {
+      const { within, match, schema } = options;
+      stepFirst(options);
+      const ms = within instanceof Date ? untilMs(within) : toMs(within);
+      // A deadline that has passed: nothing to wait for, and nothing done (no patch asked, no timer, the sends
+      // before still count for the next wait), exactly as when the journey skipped the call itself.
+      if (within instanceof Date && ms <= 0) return null;
       // Behind a patch: runs recorded before it replay with the events they saw.
       const from = busySince !== undefined && rt.patched(VERB_PATCHES.waitForCountsEventsDuringSends) ? busySince : seq;
       busySince = undefined;
-      const ms = toMs(within);
       const names = Array.isArray(name) ? name : [name];
-      const find = () => events.find((e) => e.seq > from && names.includes(e.name) && (!match || match(e)));
+      const parsedEvents = new Map<number, JourneyEvent | null>();
+      // The event as the author gets it: its properties parsed by the schema, or null (recorded once) when
+      // they fail it. The condition asks again after each event, so each result is kept for this wait.
+      const parse = (e: JourneyEvent & { seq: number }): JourneyEvent | null => {
+        const { seq: eventSeq, ...event } = e;
+        if (!schema) return event;
+        if (!parsedEvents.has(eventSeq)) {
+          const parsed = schema.safeParse(event.properties);
+          if (!parsed.success) record({ kind: 'ignored', step: status.step, detail: event.name, reason: formatZodError(parsed.error) });
+          parsedEvents.set(eventSeq, parsed.success ? { ...event, properties: parsed.data as Properties } : null);
+        }
+        return parsedEvents.get(eventSeq) ?? null;
+      };
+      const matches = (e: JourneyEvent): boolean =>
+        match === undefined || (typeof match === 'string' ? sameAsEntry(match, e, input.entry) : match(e as Parameters<typeof match>[0]));
+      const find = (): JourneyEvent | undefined => {
+        for (const e of events) {
+          if (e.seq <= from || !names.includes(e.name)) continue;
+          const event = parse(e);
+          if (event && matches(event)) return event;
+        }
+        return undefined;
+      };
       const arrived = await waitUntil(
         new Date(now().getTime() + ms),
         () => rt.condition(() => find() !== undefined, ms),
         names.map((n) => `\`${n}\``).join(' or '),
       );
-      const event = arrived ? find() : undefined;
-      if (!event) return null;
-      const { seq: _seq, ...rest } = event;
-      return rest;
+      return ((arrived ? find() : undefined) ?? null) as JourneyEvent<z.infer<S>> | null;
     },
     async send(channel, template, data = {}, options = {}) {
+      stepFirst(options);
       const channels: Channel[] = Array.isArray(channel) ? channel : [channel];
       const id = `${workflowId}/${input.entryNo}.${++sendSeq}`;
       const topic = options.topic ?? 'marketing';
@@ -233,16 +282,7 @@ export function createJourneyRun(def: AnyJourney, input: JourneyInput, workflowI
       busySince ??= seq;
       await rt.updateTraits(patch);
     },
-    step(name) {
-      // Marking the step the customer is already at changes nothing the UI can show: no upsert (a history
-      // event and a billable action each; pet-lifecycle re-marks its stage on every loop). Behind a patch so
-      // runs that started before this change replay their upserts.
-      const unchanged = status.step === name && rt.patched(VERB_PATCHES.stepUpsertOnlyOnChange);
-      status.step = name;
-      if (!unchanged) rt.upsertStep(name);
-      record({ kind: 'step', step: name });
-      describe('');
-    },
+    step,
     patched: (changeId) => rt.patched(changeId),
   };
 

@@ -62,7 +62,9 @@ export const journeyExitSignal = defineSignal<[{ reason?: string }]>('exit');
 
 export interface TimelineEntry {
   at: string;
-  kind: 'entered' | 'step' | 'split' | 'message' | 'suppressed' | 'failed' | 'waiting' | 'exited' | 'converted' | 'completed';
+  /** `ignored`: an event a `waitFor` with a schema skipped because its properties fail it (`detail` the event,
+   *  `reason` the failing fields, `step` where the run was). */
+  kind: 'entered' | 'step' | 'split' | 'message' | 'suppressed' | 'failed' | 'waiting' | 'ignored' | 'exited' | 'converted' | 'completed';
   step?: string;
   detail?: string;
   template?: string;

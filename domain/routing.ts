@@ -67,8 +67,15 @@ export function matchTrigger(def: AnyJourney, event: CustomerEvent, state: Pick<
  *  part has `%`, `:` or `#`; asking in any other case would record a marker that changes nothing. */
 export const idsDiffer = (ids: JourneyIds): boolean => ids.encoded !== ids.legacy;
 
+export type ReentryRefusal = 'never' | 'running' | 'cooldown';
+
 export type EntryDecision =
-  | { kind: 'skip'; reason: 'never' | 'running' | 'cooldown' }
+  | {
+      kind: 'skip';
+      reason: ReentryRefusal;
+      /** For `cooldown`: when the cool-down ends. */
+      until?: string;
+    }
   | {
       kind: 'enter';
       /** The ID to start the run under: baseId, or `<baseId>#<entryNo>` for an overlapping `always` run. */
@@ -82,9 +89,10 @@ export type EntryDecision =
     };
 
 /** Decides whether a matched journey starts a new run, and under which ID. The decision is based on the
- *  customer's record of runs and the journey's re-entry policy. `useEncodedIds` is the patch's answer (or
- *  false when idsDiffer is false). A run started under the legacy ID keeps it: its record is found by that ID,
- *  and only the next run of that key gets the encoded ID. */
+ *  customer's record of runs and the journey's re-entry policy: the previous run of this key, or, for a
+ *  cool-down `per: 'customer'`, every run of the journey the customer had. `useEncodedIds` is the patch's
+ *  answer (or false when idsDiffer is false). A run started under the legacy ID keeps it: its record is found
+ *  by that ID, and only the next run of that key gets the encoded ID. */
 export function decideEntry(
   state: Pick<CustomerState, 'journeys'>,
   def: Pick<AnyJourney, 'name' | 'reentry'>,
@@ -99,16 +107,38 @@ export function decideEntry(
   const previousId = state.journeys[baseId] !== undefined ? baseId : legacy?.journey === def.name && legacy.key === key ? ids.legacy : undefined;
   const previous = previousId !== undefined ? state.journeys[previousId] : undefined;
   const entryNo = (previous?.entries ?? 0) + 1;
-  if (!previous) return { kind: 'enter', workflowId: baseId, baseId, entryNo };
   const policy = def.reentry ?? DEFAULT_REENTRY;
+  if (typeof policy === 'object' && policy.per === 'customer') {
+    const runs = Object.values(state.journeys).filter((r) => r.journey === def.name);
+    const refused = customerRefusal(policy, runs, at);
+    if (refused) return { kind: 'skip', ...refused };
+  }
+  if (!previous) return { kind: 'enter', workflowId: baseId, baseId, entryNo };
   const refused = reentryRefusal(policy, previous, at);
+  if (refused === 'cooldown') return { kind: 'skip', reason: refused, until: new Date(cooldownEnd(policy as Cooldown, previous)).toISOString() };
   if (refused) return { kind: 'skip', reason: refused };
   const overlapping = policy === 'always' && previous.status === 'running';
   return { kind: 'enter', workflowId: overlapping ? `${baseId}#${entryNo}` : baseId, baseId, entryNo, previousId };
 }
 
-/** Why the policy refuses a new run, given the previous run, or undefined when it allows one. */
-export function reentryRefusal(policy: ReentryPolicy, previous: JourneyRun, at: Date): 'never' | 'running' | 'cooldown' | undefined {
+/** A skip in words, for people: `cooldown until <ISO>`, `running` or `never`. */
+export const skipReason = (skip: Extract<EntryDecision, { kind: 'skip' }>): string => (skip.until ? `${skip.reason} until ${skip.until}` : skip.reason);
+
+type Cooldown = Extract<ReentryPolicy, { cooldown: unknown }>;
+
+/** When the cool-down after this run ends, in ms (a run without an end counts from its entry). */
+const cooldownEnd = (policy: Cooldown, run: JourneyRun): number => Date.parse(run.endedAt ?? run.enteredAt) + toMs(policy.cooldown);
+
+/** A cool-down per customer: refused while any of the customer's runs of the journey is running, or until the
+ *  cool-down after the last of them to end is over. */
+function customerRefusal(policy: Cooldown, runs: JourneyRun[], at: Date): { reason: ReentryRefusal; until?: string } | undefined {
+  if (runs.some((r) => r.status === 'running')) return { reason: 'running' };
+  const until = Math.max(...runs.map((r) => cooldownEnd(policy, r)));
+  return at.getTime() < until ? { reason: 'cooldown', until: new Date(until).toISOString() } : undefined;
+}
+
+/** Why the policy refuses a new run, given the previous run of the same key, or undefined when it allows one. */
+export function reentryRefusal(policy: ReentryPolicy, previous: JourneyRun, at: Date): ReentryRefusal | undefined {
   const running = previous.status === 'running';
   if (policy === 'never') return 'never';
   if (policy === 'one-at-a-time' && running) return 'running';

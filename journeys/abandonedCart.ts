@@ -15,17 +15,13 @@ export default defineJourney({
   description: 'Email after 1 h, SMS (or email) after 24 h, until the cart is bought',
   trigger: { event: 'checkout.started', schema: CheckoutStarted, key: (p) => p.cartId },
   reentry: 'one-at-a-time',
-  exitOn: [{ event: 'order.completed', match: (e, entry) => e.properties.cartId === entry.properties.cartId }],
+  exitOn: [{ event: 'order.completed', match: 'cartId' }],
   async run(j) {
     const cart = j.entry.properties;
     const data = { cartId: cart.cartId, items: cart.items, value: cart.value };
-    j.step('wait-1h');
-    await j.sleep('1 hour');
-    j.step('reminder-1');
-    await j.send('email', 'abandoned-cart/reminder-1', data);
-    j.step('wait-24h');
-    await j.sleep('23 hours');
-    j.step('reminder-2');
-    await j.send(['sms', 'email'], 'abandoned-cart/reminder-2', data);
+    await j.sleep('1 hour', { step: 'wait-1h' });
+    await j.send('email', 'abandoned-cart/reminder-1', data, { step: 'reminder-1' });
+    await j.sleep('23 hours', { step: 'wait-24h' });
+    await j.send(['sms', 'email'], 'abandoned-cart/reminder-2', data, { step: 'reminder-2' });
   },
 });

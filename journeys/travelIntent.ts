@@ -58,11 +58,10 @@ export default defineJourney({
 
     j.step('browsing');
     while (views.length < VIEWS_NEEDED) {
-      const left = views[0] + WINDOW_MS - j.now().getTime();
-      const view =
-        left > 0
-          ? await j.waitFor('page.viewed', { within: left, match: (e) => isDestinationView(e.properties) && destinationKey(e.properties.destination) === key })
-          : null;
+      const view = await j.waitFor('page.viewed', {
+        within: new Date(views[0] + WINDOW_MS),
+        match: (e) => isDestinationView(e.properties) && destinationKey(e.properties.destination) === key,
+      });
       if (view) {
         views.push(Date.parse(view.receivedAt));
         continue;
@@ -74,12 +73,8 @@ export default defineJourney({
       }
     }
 
-    j.step('interested');
-    await j.sleep(SEND_DELAY);
-    j.step('inspiration');
-    await j.send('email', 'travel-intent/inspiration', { destination, guide: key, views: views.length });
-
-    j.step('resting');
-    await j.sleep(REST_AFTER_INSPIRATION);
+    await j.sleep(SEND_DELAY, { step: 'interested' });
+    await j.send('email', 'travel-intent/inspiration', { destination, guide: key, views: views.length }, { step: 'inspiration' });
+    await j.sleep(REST_AFTER_INSPIRATION, { step: 'resting' });
   },
 });

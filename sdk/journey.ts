@@ -4,15 +4,34 @@ import type { z } from 'zod';
 import type { Duration, SignedDuration } from './duration';
 import type { Channel, JourneyEvent, Properties, Topic } from './events';
 
-export type ReentryPolicy = 'never' | 'always' | 'one-at-a-time' | { cooldown: Duration };
+export type ReentryPolicy =
+  | 'never'
+  | 'always'
+  | 'one-at-a-time'
+  | {
+      cooldown: Duration;
+      /** 'key' (default): the cool-down runs from the end of the previous run of the same key (cart, order…).
+       *  'customer': from the end of any of the customer's runs of this journey, whatever its key, and no run
+       *  starts while one of them is running. */
+      per?: 'key' | 'customer';
+    };
+
+/** A property of the entry event, by name: an event matches when it has the same value (===) there. */
+export type SameAs<P> = keyof P & string;
 
 export interface EventMatcher<P> {
   event: string;
-  /** Return true when this event concerns this journey run (e.g. the same cart). */
-  match?: (event: JourneyEvent, entry: JourneyEvent<P>) => boolean;
+  /** Whether this event concerns this journey run: a function, or the name of an entry property that must
+   *  hold the same value (`'cartId'`: the same cart). */
+  match?: SameAs<P> | ((event: JourneyEvent, entry: JourneyEvent<P>) => boolean);
 }
 
-export interface SendOptions {
+/** Sets the step (as `j.step(name)` would) just before the verb: `j.sleep('1 hour', { step: 'wait-1h' })`. */
+export interface StepOption {
+  step?: string;
+}
+
+export interface SendOptions extends StepOption {
   /** marketing (default) obeys opt-outs, caps and quiet hours; transactional bypasses marketing opt-outs and caps. */
   topic?: Topic;
   /** Transactional and urgent: also bypasses quiet hours. */
@@ -30,7 +49,7 @@ export interface SendResult {
   reason?: string;
 }
 
-export interface SleepUntilOptions {
+export interface SleepUntilOptions extends StepOption {
   /** Added to the date first: '7 days', or '-14 days' for before it. */
   offset?: SignedDuration;
   /** Wall-clock time "HH:MM" on that day. */
@@ -39,9 +58,16 @@ export interface SleepUntilOptions {
   tz?: 'customer' | string;
 }
 
-export interface WaitForOptions {
-  within: Duration;
-  match?: (event: JourneyEvent) => boolean;
+/** What `j.waitFor` takes. `S` is the waited-for event's schema, `P` the entry event's properties. */
+export interface WaitForOptions<S extends z.ZodType = z.ZodType<Properties>, P = Properties> extends StepOption {
+  /** How long to wait, or until when: a Date that has passed returns null at once, without a timer. */
+  within: Duration | Date;
+  /** Parses the event's properties: the event comes back typed, and one that fails the schema is ignored
+   *  (the wait goes on) and recorded on the timeline as `ignored`, with the field that failed. */
+  schema?: S;
+  /** Which events count: a function of the (parsed) event, or the name of an entry property that must hold
+   *  the same value (`'cartId'`). */
+  match?: SameAs<P> | ((event: JourneyEvent<z.infer<S>>) => boolean);
 }
 
 export interface JourneyContext<P = Properties> {
@@ -55,14 +81,15 @@ export interface JourneyContext<P = Properties> {
   now(): Date;
   /** The customer's IANA timezone (default UTC). */
   timezone(): string;
-  sleep(duration: Duration): Promise<void>;
+  sleep(duration: Duration, options?: StepOption): Promise<void>;
   /** Sleeps until a date (ISO date, YYYY-MM-DD, or Date), optionally offset and at a local time of day.
    *  Resolves true after waiting, false at once when that moment has already passed. */
   sleepUntil(date: Date | string, options?: SleepUntilOptions): Promise<boolean>;
   /** Waits for the next event of that name — or of any of the names — arriving after this call, or returns
    *  null when `within` elapses. Sends and trait updates are instant here: an event that arrives while the
-   *  engine is still carrying out the sends just before this call counts as arriving after it. */
-  waitFor(event: string | string[], options: WaitForOptions): Promise<JourneyEvent | null>;
+   *  engine is still carrying out the sends just before this call counts as arriving after it. With a
+   *  `schema`, the event's properties come back parsed and typed. */
+  waitFor<S extends z.ZodType = z.ZodType<Properties>>(event: string | string[], options: WaitForOptions<S, P>): Promise<JourneyEvent<z.infer<S>> | null>;
   /** Sends through the delivery pipeline; a list of channels is an ordered fallback. */
   send(channel: Channel | Channel[], template: string, data?: Properties, options?: SendOptions): Promise<SendResult>;
   /** Deterministic per customer and split name; recorded on the timeline. */
@@ -114,4 +141,16 @@ export function defineJourney<S extends z.ZodType>(definition: JourneyDefinition
 
 export function matcherOf<P>(m: string | EventMatcher<P>): EventMatcher<P> {
   return typeof m === 'string' ? { event: m } : m;
+}
+
+/** Whether `event` has the entry's value of `property`: both defined and ===. */
+export function sameAsEntry(property: string, event: JourneyEvent, entry: JourneyEvent<unknown>): boolean {
+  const value = (entry.properties as Properties | undefined)?.[property];
+  return value !== undefined && event.properties[property] === value;
+}
+
+/** Whether an exitOn or goal matcher's `match` accepts the event (no `match`: every event of its name). */
+export function matchesEntry<P>(match: EventMatcher<P>['match'], event: JourneyEvent, entry: JourneyEvent<P>): boolean {
+  if (match === undefined) return true;
+  return typeof match === 'string' ? sameAsEntry(match, event, entry) : match(event, entry);
 }

@@ -13,6 +13,7 @@ import { initialState, OWNERSHIP_EVENTS, recordEvent } from '../domain/customerS
 import { alreadyOwned } from '../domain/deliveryPolicy';
 import { createJourneyRun, isVerbPatch, type Ending, type JourneyRuntime } from '../domain/journeyContext';
 import { journeyWorkflowId, type TimelineEntry } from '../domain/messages';
+import { decideEntry, skipReason } from '../domain/routing';
 import { admitEntry } from '../domain/trigger';
 import type { Duration } from '../sdk/duration';
 import { toMs } from '../sdk/duration';
@@ -53,6 +54,10 @@ export interface JourneyTestOptions<S extends z.ZodType> {
    *  productId releases that unit, one without releases the SKU), and a marketing send offering an owned SKU
    *  is suppressed (`already-owned`). */
   owned?: string[];
+  /** The customer's earlier runs of this journey (`key` defaults to this run's; no `endedAt`: still running).
+   *  The journey's `reentry` rule decides on them as the customer workflow does (domain/routing.ts): a run it
+   *  refuses is `not-entered`, with the reason (`cooldown until <ISO>`, `running`, `never`). */
+  earlierRuns?: Array<{ key?: string; enteredAt?: string; endedAt?: string }>;
   /** What `j.patched(id)` returns (default true: the new code path). The engine's own patches of the verbs
    *  are always taken, as by any run that starts now. */
   patched?: (changeId: string) => boolean;
@@ -110,12 +115,15 @@ export async function testJourney<S extends z.ZodType>(def: JourneyDefinition<S>
   const admitted = admitEntry(def, options.entry, result.traits);
   if (admitted.outcome !== 'entered') return { ...result, outcome: admitted.outcome, reason: admitted.reason };
   result.key = admitted.key;
+  const earlier = earlierRuns(def.name, customerId, options.earlierRuns ?? [], result.key, start);
+  const entered = decideEntry(earlier, def, result.key, sameIds(def.name, customerId, result.key), true, new Date(start));
+  if (entered.kind === 'skip') return { ...result, outcome: 'not-entered', reason: skipReason(entered) };
   const entry: JourneyEvent = { name: def.trigger.event, messageId: 'test-entry', properties: admitted.properties as Properties, receivedAt: iso(start) };
-  const input = { journey: def.name, customerId, key: result.key, entryNo: 1, entry, traits: result.traits, timezone, clockOffsetMs: 0 };
+  const input = { journey: def.name, customerId, key: result.key, entryNo: entered.entryNo, entry, traits: result.traits, timezone, clockOffsetMs: 0 };
 
   const clock = virtualClock(def.name, start, options);
   result.log = clock.log;
-  const run = createJourneyRun(def as unknown as AnyJourney, input, journeyWorkflowId(def.name, customerId, result.key), testRuntime(clock, result, options));
+  const run = createJourneyRun(def as unknown as AnyJourney, input, entered.workflowId, testRuntime(clock, result, options));
   clock.onEvent = run.onEvent;
   await run.run();
   return {
@@ -126,6 +134,31 @@ export async function testJourney<S extends z.ZodType>(def: JourneyDefinition<S>
     traits: run.traits(),
     timeline: run.status.timeline,
   };
+}
+
+/** testJourney's runs have no IDs from before the encoding: both forms are the encoded one. */
+const sameIds = (journey: string, customerId: string, key?: string) => {
+  const id = journeyWorkflowId(journey, customerId, key);
+  return { encoded: id, legacy: id };
+};
+
+type EarlierRun = NonNullable<JourneyTestOptions<z.ZodType>['earlierRuns']>[number];
+
+/** The customer's record of earlier runs, as the customer workflow keeps it: one record per key, the latest run's. */
+function earlierRuns(journey: string, customerId: string, runs: EarlierRun[], key: string | undefined, start: number) {
+  const state: Parameters<typeof decideEntry>[0] = { journeys: {} };
+  const instant = (iso: string, what: string) => {
+    if (Number.isNaN(Date.parse(iso))) throw new Error(`testJourney: earlierRuns ${what} "${iso}" is not an ISO instant`);
+    return new Date(Date.parse(iso)).toISOString();
+  };
+  const entered = (r: EarlierRun) => instant(r.enteredAt ?? r.endedAt ?? new Date(start).toISOString(), r.enteredAt === undefined ? 'endedAt' : 'enteredAt');
+  for (const r of [...runs].sort((a, b) => entered(a).localeCompare(entered(b)))) {
+    const workflowId = journeyWorkflowId(journey, customerId, r.key ?? key);
+    const entries = (state.journeys[workflowId]?.entries ?? 0) + 1;
+    const end = r.endedAt === undefined ? { status: 'running' as const } : { status: 'completed' as const, endedAt: instant(r.endedAt, 'endedAt') };
+    state.journeys[workflowId] = { workflowId, journey, key: r.key ?? key, enteredAt: entered(r), entries, ...end };
+  }
+  return state;
 }
 
 interface VirtualClock {
@@ -246,6 +279,7 @@ function testRuntime(clock: VirtualClock, result: JourneyTestResult, options: Jo
         clock.note(`split ${e.step} → ${e.detail}`, e.at);
       } else if (e.kind === 'converted') clock.note(`converted (${e.detail})`, e.at);
       else if (e.kind === 'message') clock.note(`sent ${e.template} (${e.channel})`, e.at);
+      else if (e.kind === 'ignored') clock.note(`ignored ${e.detail} (${e.reason})`, e.at);
       else if (e.kind === 'suppressed' || e.kind === 'failed') clock.note(`${e.kind} ${e.template} (${e.reason ?? 'no reason'})`, e.at);
     },
   };

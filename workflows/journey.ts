@@ -7,6 +7,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   isCancellation,
+  log,
   patched,
   setCurrentDetails,
   setHandler,
@@ -67,6 +68,8 @@ function temporalRuntime(
     isEnding: (err) => isCancellation(err),
     failure: (message, type) => ApplicationFailure.nonRetryable(message, type),
     recorded(entry) {
+      // Replay-safe: the workflow logger says nothing while a run replays.
+      if (entry.kind === 'ignored') log.warn('waitFor ignored an event that fails its schema', { event: entry.detail, step: entry.step, error: entry.reason });
       const f = factOfTimeline(entry);
       if (f) fact(f);
     },

@@ -50,9 +50,10 @@ export default defineJourney({
     let answer: z.infer<typeof SurveyAnswer> | undefined;
 
     if (verdict.kind === 'ask') {
-      j.step('survey');
-      await j.send('email', 'gift-or-self/survey', { orderId: order.orderId, items: order.items });
-      const reply = await j.waitFor('survey.answered', { within: '7 days', match: (e) => e.properties.orderId === order.orderId });
+      await j.send('email', 'gift-or-self/survey', { orderId: order.orderId, items: order.items }, { step: 'survey' });
+      // An answer that does not parse still ends the wait (kind stays unknown), as it always has: a `schema`
+      // here would skip it and keep waiting, which live runs did not.
+      const reply = await j.waitFor('survey.answered', { within: '7 days', match: 'orderId' });
       const parsed = reply ? SurveyAnswer.safeParse(reply.properties) : undefined;
       if (parsed?.success) {
         answer = parsed.data;
@@ -71,8 +72,7 @@ export default defineJourney({
       // Two weeks before the next occurrence that is still at least two weeks away.
       let date = nextOccurrence(answer.occasionDate, j.now());
       for (let tries = 0; tries < 2; tries++) {
-        j.step('occasion');
-        if (await j.sleepUntil(date, { offset: '-14 days', localTime: '10:00' })) {
+        if (await j.sleepUntil(date, { offset: '-14 days', localTime: '10:00', step: 'occasion' })) {
           await j.send('email', 'gift-or-self/occasion-reminder', {
             occasion: answer.occasion ?? 'the big day',
             occasionDate: answer.occasionDate,

@@ -18,7 +18,6 @@ export const PetAdopted = z.object({
 });
 
 const PetUpdated = PetAdopted.partial().extend({ petId: z.string().min(1) });
-const samePet = (e: { properties: Record<string, unknown> }, entry: { properties: Pet }) => e.properties.petId === entry.properties.petId;
 
 export default defineJourney({
   name: 'pet-lifecycle',
@@ -26,22 +25,22 @@ export default defineJourney({
   description: 'Life-stage care and offers for each pet, from its birth date, until it passes away or is rehomed',
   trigger: { event: 'pet.adopted', schema: PetAdopted, key: (p) => p.petId },
   exitOn: [
-    { event: 'pet.deceased', match: samePet },
-    { event: 'pet.rehomed', match: samePet },
+    { event: 'pet.deceased', match: 'petId' },
+    { event: 'pet.rehomed', match: 'petId' },
   ],
   async run(j) {
     let pet: Pet = { ...j.entry.properties };
     const sent = new Set<string>();
     const about = () => ({ ...pet, stage: stageAt(pet, j.now()) });
 
-    j.step(stageAt(pet, j.now()));
-    await j.send('email', `pet-lifecycle/${stageAt(pet, j.now())}-welcome`, about());
+    await j.send('email', `pet-lifecycle/${stageAt(pet, j.now())}-welcome`, about(), { step: stageAt(pet, j.now()) });
 
     for (;;) {
       const next = nextMilestone(pet, j.now(), sent, j.timezone());
       if (!next) return; // past the oldest age we plan for
-      const waitMs = next.wake.getTime() - j.now().getTime();
-      const update = waitMs <= 0 ? null : await j.waitFor('pet.updated', { within: waitMs, match: (e) => e.properties.petId === pet.petId });
+      // An update that does not parse still wakes the run (the plan is recomputed unchanged), as it always has:
+      // a `schema` here would skip it and keep waiting, which live runs did not.
+      const update = await j.waitFor('pet.updated', { within: next.wake, match: 'petId' });
       if (update) {
         // A corrected breed or birth date: recompute the plan (already-sent milestones stay sent).
         const parsed = PetUpdated.safeParse(update.properties);
@@ -50,8 +49,7 @@ export default defineJourney({
         continue;
       }
       sent.add(next.id);
-      j.step(next.stage);
-      await j.send('email', `pet-lifecycle/${next.stage}-${offerTopic(next.topic, pet.breed)}`, about());
+      await j.send('email', `pet-lifecycle/${next.stage}-${offerTopic(next.topic, pet.breed)}`, about(), { step: next.stage });
     }
   },
 });

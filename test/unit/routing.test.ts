@@ -181,7 +181,8 @@ describe('re-entry policies', () => {
   test('cooldown: not while running, then only once the cooldown has passed since the previous run ended', () => {
     const policy: ReentryPolicy = { cooldown: '24 hours' };
     expect(entry(policy, [run('journey:cart:carla:A')])).toEqual({ kind: 'skip', reason: 'running' });
-    expect(entry(policy, [ended(23)])).toEqual({ kind: 'skip', reason: 'cooldown' });
+    // Ended 23 hours before AT: the cool-down ends an hour after it.
+    expect(entry(policy, [ended(23)])).toEqual({ kind: 'skip', reason: 'cooldown', until: new Date(AT.getTime() + HOUR).toISOString() });
     expect(entry(policy, [ended(24)])).toMatchObject({ kind: 'enter', workflowId: 'journey:cart:carla:A', entryNo: 3 });
   });
 
