@@ -1,11 +1,14 @@
 // `npm run demo` (with `npm start` running in another terminal): a few sample customers whose events go
-// through the real ingest API, so a newcomer sees journeys in the Temporal UI, mails in the inbox and an
-// SMS at the Twilio mock within a minute. The customers live in a timezone where it is daytime now, so
-// quiet hours do not hold their messages until morning.
+// through the real ingest API, so a newcomer sees journeys in the Temporal UI, mails in the inbox and an SMS
+// at the Twilio mock within a minute, and a cohort of win-back customers whose outcomes `omnijourney report`
+// and the dashboard show. The customers live in a timezone where it is daytime now, so quiet hours do not
+// hold their messages until morning.
 import { randomUUID } from 'node:crypto';
 import { ConfigError, loadConfig } from '../config/config';
 import { connectClient } from '../client/connect';
 import { customerWorkflowId, updateConsentSignal } from '../domain/messages';
+import { pickVariant } from '../sdk/split';
+import winBack from '../journeys/winBack';
 
 const DAYTIME_ZONES = [
   'Europe/London',
@@ -19,6 +22,9 @@ const DAYTIME_ZONES = [
   'Pacific/Auckland',
   'Asia/Dubai',
 ];
+
+/** Win-back customers the demo sends: enough for each offer arm to pass the report's minimum sample. */
+const WIN_BACK_CUSTOMERS = 160;
 
 function localHour(tz: string, at = new Date()): number {
   return Number(new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', hourCycle: 'h23' }).format(at));
@@ -79,12 +85,38 @@ async function main(): Promise<void> {
   await track('carla', 'checkout.started', { cartId: `c-${run}`, items: [{ sku: 'shoe-1', name: 'Trail shoes', price: 89 }], value: 89 });
   console.log(`  ${id('carla')}: booked Lisbon for in 3 days → pre-trip SMS now (Prism log); left a cart → reminder email in 1 hour`);
 
+  // Win-back: enough customers that the report and the dashboard have arms to compare. Their arms are the
+  // engine's own (pickVariant, as j.split picks them); whether each comes back is made up here, more often
+  // with a free month than with 20% off, and least often in the holdout, which gets nothing.
+  const comeBack: Record<string, number> = { control: 10, 'percent-off': 20, 'free-month': 40 };
+  let back = 0;
+  for (let i = 0; i < WIN_BACK_CUSTOMERS; i++) {
+    const name = `wb${i}`;
+    await post('/v1/batch', {
+      batch: [
+        { type: 'identify', userId: id(name), traits: { email: `${name}@example.com`, firstName: `Wren ${i}`, timezone: tz }, context: { timezone: tz } },
+        { type: 'track', userId: id(name), event: 'subscription.cancelled', properties: { subscriptionId: `s-${name}-${run}`, plan: 'pro' } },
+      ],
+    });
+  }
+  for (let i = 0; i < WIN_BACK_CUSTOMERS; i++) {
+    const customer = id(`wb${i}`);
+    const holdout = pickVariant(`${customer}:${winBack.name}:holdout`, { control: 10, treatment: 90 });
+    const arm = holdout === 'control' ? 'control' : pickVariant(`${customer}:${winBack.name}:offer`, { 'percent-off': 50, 'free-month': 50 });
+    if (pickVariant(`${customer}:demo-comes-back`, { yes: comeBack[arm], no: 100 - comeBack[arm] }) === 'no') continue;
+    back += 1;
+    await track(`wb${i}`, 'subscription.started', { subscriptionId: `s2-wb${i}-${run}` });
+  }
+  console.log(`  ${WIN_BACK_CUSTOMERS} customers cancelled → win-back: 10% holdout, the rest an A/B offer; ${back} came back (subscription.started)`);
+
   console.log(`
 Where to look (within a minute):
   inbox        http://localhost:${config.smtp.inboxPort}
   SMS          the "prism" lines in the npm start terminal (POST …/Messages.json)
   Temporal UI  http://localhost:${config.temporal.uiPort}/namespaces/${config.temporal.namespace}/workflows?query=${encodeURIComponent(`CustomerId STARTS_WITH "demo-"`)}
-  a profile    npx omnijourney profile ${id('carla')}`);
+  a profile    npx omnijourney profile ${id('carla')}
+  outcomes     npx omnijourney report win-back
+  dashboard    http://127.0.0.1:${config.api.port}/dashboard${config.api.usesDevOperatorToken ? ` (operator token ${config.api.operatorTokens[0]})` : ''}`);
 }
 
 main().catch((err) => {
