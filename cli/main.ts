@@ -16,6 +16,7 @@ import { Scenario } from '../simulate/scenario';
 import { formatTable } from '../simulate/timeline';
 import { CustomerNotFoundError, eraseCustomer, exportCustomer, listCustomerExecutions } from '../client/customerData';
 import { factStoreUrl, openFactStore } from './factStore';
+import { projectRoot, ScaffoldError, scaffoldJourney } from './newJourney';
 import { DEFAULT_RECONCILE_QUERY, reconcileFacts } from '../worker/reconcileFacts';
 import { buildWorkflowBundle } from '../worker/bundle';
 import { resolvePayloadKeys } from '../config/payloadKeys';
@@ -74,6 +75,22 @@ async function deliver(event: Omit<CustomerEvent, 'messageId'> & { messageId?: s
   if (!checked.success) throw new UsageError(checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   const id = await sendEvent(client, checked.data, { taskQueue: config.temporal.taskQueue, engine: config.engine });
   console.log(`accepted ${event.type} "${event.name}" for ${event.customerId} (workflow ${id}, messageId ${full.messageId})`);
+}
+
+/** Why a simulation of `scenario` would show nothing (an unregistered --journey, or no event that a registered
+ *  journey starts on), naming the registry; undefined when some journey can start. */
+function scenarioStartsNothing(scenario: Scenario, only?: string): string | undefined {
+  const registered = journeys.map((j) => j.name).join(', ');
+  if (only && !journeys.some((j) => j.name === only))
+    return `journey "${only}" is not registered in journeys/index.ts (registered: ${registered}); add it to the array there (omnijourney new <name> scaffolds and registers one)`;
+  const candidates = journeys.filter((j) => !only || j.name === only);
+  const names = [...new Set(scenario.events.map((e) => (e.type === 'identify' ? 'identify' : e.name)))];
+  if (names.some((n) => candidates.some((j) => j.trigger.event === n))) return undefined;
+  return (
+    `no ${only ? `event of this scenario starts journey "${only}"` : 'journey registered in journeys/index.ts starts on any event of this scenario'} ` +
+    `(its events: ${names.join(', ') || 'none'}). Triggers: ${candidates.map((j) => `${j.trigger.event} (${j.name})`).join(', ')}. ` +
+    'A journey you wrote runs only once it is in the array in journeys/index.ts.'
+  );
 }
 
 export function buildProgram(): Command {
@@ -270,6 +287,23 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('new')
+    .description('scaffold a journey: its file, templates, unit test and scenario, registered in journeys/index.ts')
+    .argument('<name>', 'lower-case letters, digits and dashes, e.g. trial-ending')
+    .option('--dir <project>', 'the omnijourney project to add it to (default: the one this CLI belongs to)')
+    .action((name: string, o: { dir?: string }) => {
+      let made: ReturnType<typeof scaffoldJourney>;
+      try {
+        made = scaffoldJourney(o.dir ?? projectRoot, name);
+      } catch (err) {
+        if (err instanceof ScaffoldError) throw new UsageError(err.message);
+        throw err;
+      }
+      console.log(`created journey "${made.name}" in ${made.root}:\n${made.created.map((f) => `  ${f}\n`).join('')}changed: ${made.changed.join(', ')}`);
+      console.log(`\nnext:\n${made.nextSteps.map((s, i) => `  ${i + 1}. ${s}`).join('\n')}`);
+    });
+
+  program
     .command('simulate')
     .description('run a scenario on the time-skipping server and print what the customer would get, and why')
     .requiredOption('-s, --scenario <file>', 'scenario JSON file')
@@ -284,7 +318,8 @@ export function buildProgram(): Command {
       }
       const parsed = Scenario.safeParse(raw);
       if (!parsed.success) throw new UsageError(`invalid scenario ${o.scenario}:\n${z.prettifyError(parsed.error)}`);
-      if (o.journey && !journeys.some((j) => j.name === o.journey)) throw new UsageError(`unknown journey "${o.journey}" (see: omnijourney journeys)`);
+      const notStarting = scenarioStartsNothing(parsed.data, o.journey);
+      if (notStarting) throw new UsageError(notStarting);
       const { ensureTestServer } = await import('../toolchain/tools.mjs');
       const testServerPath = await ensureTestServer();
       // No secrets needed, production mode or not: a throwaway time-skipping server, no encryption, nothing sent.

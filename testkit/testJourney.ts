@@ -3,20 +3,24 @@
 // script, and returns what the customer would have received.
 //
 // Shared with the engine: the trigger's schema, rejection message, entry condition and key
-// (domain/trigger.ts), every verb, exit events, goal, the event buffer waitFor reads, the timeline, and
-// what a customer owns (domain/customerState.ts recordEvent) with the already-owned rule
-// (domain/deliveryPolicy.ts). Not the rest of the delivery policy: every send is "sent" on its first
-// channel unless `deliver` says otherwise or the customer owns what it offers. `simulate` (and the
-// integration tests) run the real engine; this is for fast tests of journey logic.
+// (domain/trigger.ts), every verb, exit events, goal, the event buffer waitFor reads, the timeline, what a
+// customer owns (domain/customerState.ts recordEvent), and the delivery pipeline's decisions: the policy
+// (domain/deliveryPolicy.ts `decide`: consent, addresses, already-owned, quiet hours, caps, `urgent`) with
+// the engine's defaults, holding a deferred send and falling back to the next channel
+// (domain/deliverySteps.ts). Only the provider is pretend: a send the policy allows goes out unless
+// `deliver` says otherwise. `simulate` (and the integration tests) run the real engine; this is for fast
+// tests of journey logic.
 import type { z } from 'zod';
-import { initialState, OWNERSHIP_EVENTS, recordEvent } from '../domain/customerState';
-import { alreadyOwned } from '../domain/deliveryPolicy';
+import { appendLedger, initialState, mergeTraits, OWNERSHIP_EVENTS, recordEvent, type CustomerState, type DeliveryRequest } from '../domain/customerState';
+import { DEFAULT_POLICY, decide, type DeliveryPolicyConfig } from '../domain/deliveryPolicy';
+import { fallbackAfter, hold, ledgerBase, suppressedEntry, takeDue, type Attempt } from '../domain/deliverySteps';
 import { createJourneyRun, isVerbPatch, type Ending, type JourneyRuntime } from '../domain/journeyContext';
 import { journeyWorkflowId, type TimelineEntry } from '../domain/messages';
 import { decideEntry, skipReason } from '../domain/routing';
 import { admitEntry } from '../domain/trigger';
 import type { Duration } from '../sdk/duration';
 import { toMs } from '../sdk/duration';
+import { isValidTimeZone } from '../sdk/timezone';
 import type { Channel, CustomerEvent, JourneyEvent, Properties, Topic } from '../sdk/events';
 import type { AnyJourney, JourneyDefinition, SendResult } from '../sdk/journey';
 
@@ -28,15 +32,35 @@ export interface ScriptedEvent {
 }
 
 export interface TestMessage {
+  /** When the journey asked for it. */
   at: string;
   channels: Channel[];
   template: string;
   data: Properties;
   topic: Topic;
+  urgent: boolean;
   offers?: string[];
-  status: SendResult['status'];
+  /** What the customer got. `held`: the run ended while quiet hours held the message; the engine still
+   *  sends it when they end (the customer workflow keeps held sends of runs that have ended). */
+  status: SendResult['status'] | 'held';
   channel?: Channel;
+  /** The address it went to (the customer's email or phone; the channel's name for webhook and Slack). */
+  to?: string;
   reason?: string;
+  /** The policy's words for a suppression, e.g. "2 marketing messages in the last 24 h (cap 2)". */
+  detail?: string;
+  /** When the pipeline decided its fate: `at`, or later when quiet hours held it. */
+  decidedAt: string;
+  /** Each time the policy held it back, and until when. */
+  held?: Array<{ reason: 'quiet-hours' | 'paused'; until: string }>;
+}
+
+/** A message the customer got before the run (another journey's), so it counts against the caps. */
+export interface EarlierMessage {
+  /** How long before the start, e.g. "3 hours". */
+  ago: Duration;
+  channel?: Channel;
+  topic?: Topic;
 }
 
 export interface JourneyTestOptions<S extends z.ZodType> {
@@ -47,8 +71,19 @@ export interface JourneyTestOptions<S extends z.ZodType> {
   traits?: Properties;
   timezone?: string;
   events?: ScriptedEvent[];
-  /** Decide a send's outcome (e.g. a suppression); default: sent on the first channel. */
-  deliver?: (message: Omit<TestMessage, 'status' | 'channel' | 'reason'>) => SendResult | undefined;
+  /** The delivery policy, as in the engine's configuration: default DEFAULT_POLICY, what the engine runs
+   *  with unless QUIET_HOURS or CAP_* say otherwise (quiet hours 21:00-08:00 in the customer's timezone, at
+   *  most 2 marketing messages a day and 5 a week). Given fields replace the defaults: `quietHours: null`
+   *  is QUIET_HOURS=off, `caps: { perDay: 2, perWeek: 5, channels: { sms: { perDay: 1 } } }` adds a cap for SMS. */
+  policy?: Partial<DeliveryPolicyConfig>;
+  /** The customer's consent, as the engine keeps it: email is opt-out, SMS needs an opt-in
+   *  (`{ channels: { sms: true } }`), topics are granted unless refused. */
+  consent?: { channels?: Partial<Record<Channel, boolean>>; topics?: Partial<Record<Topic, boolean>> };
+  /** Messages from other journeys the customer got before the start (they count against the caps). */
+  sentBefore?: EarlierMessage[];
+  /** The provider's answer for a message the policy let through on `channel` (undefined: it went out). A
+   *  `failed` answer makes the engine try the request's next channel, as it does for a provider error. */
+  deliver?: (message: Omit<TestMessage, 'status' | 'reason' | 'detail' | 'decidedAt' | 'held'> & { channel: Channel }) => SendResult | undefined;
   /** SKUs the customer owns at the start (as if bought, without a product id); scripted product.purchased /
    *  product.sold / product.returned events change what they own as in the engine (a sale or return with a
    *  productId releases that unit, one without releases the SKU), and a marketing send offering an owned SKU
@@ -77,6 +112,9 @@ export interface JourneyTestResult {
   messages: TestMessage[];
   /** Templates of the messages that went out, in order. */
   sent: string[];
+  /** The customer as the engine's delivery pipeline knew them at the end: traits, addresses, consent, the
+   *  ledger of every decision (sent, suppressed, deferred, failed), what they own. */
+  customer: CustomerState;
   steps: Array<{ at: string; step: string }>;
   splits: Record<string, string>;
   traits: Properties;
@@ -105,6 +143,7 @@ export async function testJourney<S extends z.ZodType>(def: JourneyDefinition<S>
     endedAt: iso(start),
     messages: [],
     sent: [],
+    customer: initialState(customerId),
     steps: [],
     splits: {},
     traits: { ...options.traits },
@@ -123,6 +162,7 @@ export async function testJourney<S extends z.ZodType>(def: JourneyDefinition<S>
 
   const clock = virtualClock(def.name, start, options);
   result.log = clock.log;
+  result.customer = clock.customer;
   const run = createJourneyRun(def as unknown as AnyJourney, input, entered.workflowId, testRuntime(clock, result, options));
   clock.onEvent = run.onEvent;
   await run.run();
@@ -200,6 +240,25 @@ function virtualClock(journey: string, start: number, options: JourneyTestOption
   (options.owned ?? []).forEach((sku, i) =>
     recordEvent(customer, customerEvent({ name: OWNERSHIP_EVENTS.acquired[0], messageId: `test-owned-${i + 1}`, properties: { sku } }), new Date(start)),
   );
+  // The profile the pipeline decides on: an email address unless the traits give one (or clear it with
+  // null), the timezone the run starts in, the consent given, and other journeys' earlier messages.
+  mergeTraits(customer, { email: `${customerId}@example.com`, ...options.traits });
+  if (options.timezone !== undefined && !isValidTimeZone(options.timezone))
+    throw new Error(`testJourney: timezone "${options.timezone}" is not an IANA timezone`);
+  customer.identities.timezone = options.timezone ?? customer.identities.timezone;
+  Object.assign(customer.consent.channels, options.consent?.channels);
+  Object.assign(customer.consent.topics, options.consent?.topics);
+  (options.sentBefore ?? []).forEach((m, i) =>
+    appendLedger(customer, {
+      id: `test-earlier-${i + 1}`,
+      at: iso(start - toMs(m.ago)),
+      journey: 'earlier',
+      template: 'earlier',
+      topic: m.topic ?? 'marketing',
+      channel: m.channel ?? 'email',
+      status: 'sent',
+    }),
+  );
 
   const clock: VirtualClock = {
     now: start,
@@ -247,17 +306,26 @@ function testRuntime(clock: VirtualClock, result: JourneyTestResult, options: Jo
     },
     async deliver(request) {
       stopIfEnded();
-      const { channels, template, data, topic, offers } = request;
-      const message = { at: request.requestedAt, channels, template, data, topic, ...(offers ? { offers } : {}) };
-      const owned = alreadyOwned(clock.customer, request).length > 0;
-      const outcome: SendResult =
-        options.deliver?.(message) ?? (owned ? { status: 'suppressed', reason: 'already-owned' } : { status: 'sent', channel: channels[0] });
-      result.messages.push({ ...message, ...outcome });
+      const { channels, template, data, topic, urgent, offers } = request;
+      const message: TestMessage = {
+        at: request.requestedAt,
+        channels,
+        template,
+        data,
+        topic,
+        urgent,
+        ...(offers ? { offers } : {}),
+        status: 'held',
+        decidedAt: '',
+      };
+      result.messages.push(message);
+      const outcome = await throughPipeline(clock, message, request, { ...DEFAULT_POLICY, ...options.policy }, options.deliver);
       if (outcome.status === 'sent') result.sent.push(template);
       return outcome;
     },
     async updateTraits(patch) {
       stopIfEnded();
+      mergeTraits(clock.customer, patch);
       clock.note(`traits ${JSON.stringify(patch)}`);
     },
     upsertStep: () => undefined,
@@ -283,4 +351,48 @@ function testRuntime(clock: VirtualClock, result: JourneyTestResult, options: Jo
       else if (e.kind === 'suppressed' || e.kind === 'failed') clock.note(`${e.kind} ${e.template} (${e.reason ?? 'no reason'})`, e.at);
     },
   };
+}
+
+/** One send through the customer workflow's delivery pipeline (workflows/delivery.ts) on the virtual clock:
+ *  the policy decides; a deferral holds it until then (scripted events keep arriving; an exit ends the run
+ *  with the message still held); a provider failure falls back to the next channel. Fills in `message`. */
+async function throughPipeline(
+  clock: VirtualClock,
+  message: TestMessage,
+  request: DeliveryRequest,
+  policy: DeliveryPolicyConfig,
+  provider: JourneyTestOptions<z.ZodType>['deliver'],
+): Promise<SendResult> {
+  const state = clock.customer;
+  let attempt: Attempt = { request, skip: [] };
+  for (;;) {
+    const at = new Date(clock.now);
+    message.decidedAt = at.toISOString();
+    const decision = decide(state, attempt.request, at, policy, attempt.skip);
+    if (decision.kind === 'defer') {
+      appendLedger(state, hold(state, attempt, decision, at));
+      message.held = [...(message.held ?? []), { reason: decision.reason, until: decision.until.toISOString() }];
+      clock.note(`held ${message.template} (${decision.reason}) until ${decision.until.toISOString()}`);
+      clock.advance(decision.until.getTime() - at.getTime());
+      attempt = takeDue(state, clock.now)[0] ?? attempt;
+      continue;
+    }
+    if (decision.kind === 'suppress') {
+      appendLedger(state, suppressedEntry(attempt.request, decision, at));
+      Object.assign(message, { status: 'suppressed', reason: decision.reason, detail: decision.detail });
+      return { status: 'suppressed', reason: decision.reason };
+    }
+    const { channel, to } = decision;
+    const { at: asked, channels, template, data, topic, urgent, offers } = message;
+    const answer = provider?.({ at: asked, channels, template, data, topic, urgent, ...(offers ? { offers } : {}), channel, to }) ?? { status: 'sent' };
+    const reason = answer.reason === undefined ? {} : { reason: answer.reason };
+    appendLedger(state, { ...ledgerBase(attempt.request, at), channel, to, status: answer.status, ...reason });
+    const next = answer.status === 'failed' ? fallbackAfter(attempt, channel) : undefined;
+    if (!next) {
+      Object.assign(message, { channel, to, status: answer.status, ...reason });
+      return { status: answer.status, channel, ...reason };
+    }
+    clock.note(`failed ${template} on ${channel} (${answer.reason ?? 'no reason'}), trying ${next.request.channels.find((c) => !next.skip.includes(c))}`);
+    attempt = next;
+  }
 }

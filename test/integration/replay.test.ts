@@ -1,6 +1,7 @@
 // Versioning guard: every saved history of every shipped journey (test/histories, recorded by
 // `npm run record-histories`) must replay against today's code. A change to a live journey that is not
 // behind `j.patched(...)` fails here — the second block proves it with an edited copy of a journey.
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { journeys } from '../../journeys';
@@ -16,10 +17,26 @@ async function replay(bundle: WorkflowBundleWithSourceMap, h: (typeof saved)[num
 /** The engine's bundle with journeys/welcome.ts swapped for an edited copy. */
 const bundleWithWelcome = (fixture: string) => bundleReplacing('journeys', './welcome', join(__dirname, '..', 'fixtures', 'journeys', fixture));
 
+/** The scenarios (journeys/scenarios/<name>.json) that send a journey's trigger: what record-histories takes. */
+function scenariosStarting(event: string): string[] {
+  const dir = join(__dirname, '..', '..', 'journeys', 'scenarios');
+  return readdirSync(dir)
+    .filter(
+      (f) =>
+        f.endsWith('.json') && (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { events: Array<{ name: string }> }).events.some((e) => e.name === event),
+    )
+    .map((f) => f.slice(0, -'.json'.length));
+}
+
 test('every shipped journey, at its current version, has saved histories to replay', () => {
   const missing = journeys
     .filter((j) => !saved.some((h) => h.journey === j.name && h.version === j.version))
-    .map((j) => `${j.name} v${j.version}: add a scenario under journeys/scenarios/ and run npm run record-histories`);
+    .map((j) => {
+      const scenarios = scenariosStarting(j.trigger.event);
+      return scenarios.length
+        ? `${j.name} v${j.version} has no recorded histories: run \`npm run record-histories -- ${scenarios.join(' ')}\` and commit test/histories/`
+        : `${j.name} v${j.version} has no recorded histories and no scenario: create journeys/scenarios/${j.name}.json (see test/unit/registry.test.ts), then run \`npm run record-histories -- ${j.name}\``;
+    });
   expect(missing).toEqual([]);
   expect(saved.some((h) => h.workflowType === 'customerWorkflow')).toBe(true);
 });
