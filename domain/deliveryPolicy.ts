@@ -15,7 +15,8 @@ export const DEFAULT_POLICY: DeliveryPolicyConfig = {
   quietHours: { start: '21:00', end: '08:00' },
 };
 
-export type SuppressionReason = 'no-consent' | 'no-address' | 'frequency-cap' | 'already-owned';
+/** Why a message is not sent. `journey-ended`: its run ended while the message was held (workflows/delivery.ts), not decided here. */
+export type SuppressionReason = 'no-consent' | 'no-address' | 'frequency-cap' | 'already-owned' | 'journey-ended';
 
 export type Decision =
   | { kind: 'send'; channel: Channel; to: string }

@@ -36,6 +36,13 @@ export async function handleDelivery(ctx: CustomerContext, attempt: Attempt): Pr
   const { request, skip } = attempt;
   if (alreadyTaken(state, request)) return;
   const at = ctx.now();
+  // A send held (quiet hours, pause) past the end of its run: the customer exited, converted or bought the
+  // cart meanwhile, so the message no longer applies. Nobody waits for the answer. Behind a patch, asked only
+  // in this case, so histories in which such a send went out replay as they ran.
+  if (runEnded(state, request) && patched('held-send-of-ended-run')) {
+    record(ctx, suppressedEntry(request, { kind: 'suppress', reason: 'journey-ended', detail: 'the run ended while the message was held' }, at));
+    return;
+  }
   const decision = decide(state, request, at, ctx.config.policy, skip);
   if (decision.kind === 'defer') {
     record(ctx, hold(state, attempt, decision, at));
@@ -76,6 +83,12 @@ async function send(ctx: CustomerContext, attempt: Attempt, decision: Extract<De
   } finally {
     ctx.inFlight -= 1;
   }
+}
+
+/** Whether the request's run has ended (exited, converted, failed): only a held send can outlive its run. */
+function runEnded(state: CustomerContext['state'], request: DeliveryRequest): boolean {
+  const run = state.journeys[request.journeyWorkflowId];
+  return run !== undefined && run.status !== 'running' && run.status !== 'completed';
 }
 
 /** The failure type (ApplicationFailure.type) and message of a failed deliver activity. */

@@ -132,3 +132,17 @@ test('an event that arrives while a send is held by quiet hours still counts for
   const status = await engine.client.workflow.getHandle('journey:welcome:quinn').query(journeyStatusQuery);
   expect(status.timeline.map((t) => t.step).filter(Boolean)).toEqual(['welcome', 'wait-for-first-project']);
 });
+
+test('a reminder held by quiet hours is dropped when the cart is bought before morning: the run ended, the message no longer applies', async () => {
+  await customer('bea', 'Europe/London');
+  const day = new Date((await clock.now()).getTime() + 2 * DAY).toISOString().slice(0, 10);
+  // Winter: London is UTC. The cart at 22:00, its first reminder due at 23:00 (held until 08:00).
+  await clock.advanceTo(new Date(`${day}T22:00:00Z`));
+  await engine.send({ customerId: 'bea', name: 'checkout.started', properties: { cartId: 'c-9', items: [{ sku: 's', name: 'Socks', price: 5 }], value: 5 } });
+  await clock.advanceTo(new Date(`${day}T23:10:00Z`));
+  expect((await state('bea')).ledger.at(-1)).toMatchObject({ template: 'abandoned-cart/reminder-1', status: 'deferred', reason: 'quiet-hours' });
+  await engine.send({ customerId: 'bea', name: 'order.completed', properties: { cartId: 'c-9' } });
+  await later(10 * HOUR);
+  expect(smtp.mailsTo('bea@example.com')).toHaveLength(0);
+  expect((await state('bea')).ledger.at(-1)).toMatchObject({ template: 'abandoned-cart/reminder-1', status: 'suppressed', reason: 'journey-ended' });
+});
