@@ -6,6 +6,7 @@
 //   npm run bench -- --quick           smaller sizes and shorter windows (about 3 min)
 //   npm run -s bench -- --quick --json > bench.json
 //   npm run bench -- --only ingest,e2e --out results.json
+//   npm run bench -- --only facts      the report over 1,000,000 facts (its own PostgreSQL; no Temporal)
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -17,6 +18,7 @@ import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../worker/createWorker';
 import { buildBaselineBundle } from './baseline/bundle';
 import { runCost } from './cost';
 import { runE2e, type E2eSize } from './e2e';
+import { runFacts } from './facts';
 import { runIdle, type IdleSize } from './idle';
 import { startInfra, stopEverything, root, type Infra } from './infra';
 import { runIngest, type IngestSize } from './ingest';
@@ -25,7 +27,9 @@ import { BenchDocument, formatTable, progress, type Machine } from './report';
 import { runSimulate } from './simulate';
 
 type Mode = 'full' | 'quick' | 'tiny';
-const WORKLOADS = ['ingest', 'e2e', 'idle', 'cost', 'simulate'] as const;
+const WORKLOADS = ['ingest', 'e2e', 'idle', 'cost', 'simulate', 'facts'] as const;
+/** Facts the `facts` workload generates: the issue's million, or a few for the tiny run of the bench test. */
+const FACTS: Record<Mode, number> = { full: 1_000_000, quick: 1_000_000, tiny: 20_000 };
 type Workload = (typeof WORKLOADS)[number];
 
 interface Sizes {
@@ -100,7 +104,7 @@ function parseArgs(argv: string[]): Args {
       args.only = list as Workload[];
     } else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: npm run bench -- [--quick] [--json] [--out <file>] [--only ingest,e2e,idle,cost,simulate] [--set idle.customers=300] [--worker-env KEY=VALUE] [--sqlite-pragma P=V] [--keep]\n',
+        'usage: npm run bench -- [--quick] [--json] [--out <file>] [--only ingest,e2e,idle,cost,simulate,facts] [--set idle.customers=300] [--worker-env KEY=VALUE] [--sqlite-pragma P=V] [--keep]\n',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (see --help)`);
@@ -173,22 +177,27 @@ async function main(): Promise<void> {
     : undefined;
   bundles?.catch(() => undefined);
 
-  const doc: BenchDocument = { machine: undefined as unknown as Machine, ingest: null, e2e: null, idle: null, cost: null, simulate: null };
+  const doc: BenchDocument = { machine: undefined as unknown as Machine, ingest: null, e2e: null, idle: null, cost: null, simulate: null, facts: null };
   try {
-    infra = await startInfra({ keep: args.keep, workerEnv: args.workerEnv, pragmas: args.pragmas });
-    const mbOf = (p: { memory(): { rss: number } | undefined }) => `${round((p.memory()?.rss ?? NaN) / 2 ** 20)} MB`;
-    progress(
-      `ready: dev server ${infra.temporal.address}, SMTP sink :${infra.sink.port}, API ${infra.api.url}; RSS: engine worker ${mbOf(infra.engineWorker)}, baseline worker ${mbOf(infra.baselineWorker)}, API ${mbOf(infra.api.proc)}`,
-    );
-    if (want('ingest')) doc.ingest = await runIngest(infra, sizes.ingest);
-    if (want('e2e')) doc.e2e = await runE2e(infra, sizes.e2e);
-    if (want('idle')) doc.idle = await runIdle(infra, sizes.idle);
+    // `facts` alone needs none of the servers: it starts its own PostgreSQL.
+    if (args.only.some((w) => w !== 'facts')) {
+      infra = await startInfra({ keep: args.keep, workerEnv: args.workerEnv, pragmas: args.pragmas });
+      const mbOf = (p: { memory(): { rss: number } | undefined }) => `${round((p.memory()?.rss ?? NaN) / 2 ** 20)} MB`;
+      progress(
+        `ready: dev server ${infra.temporal.address}, SMTP sink :${infra.sink.port}, API ${infra.api.url}; RSS: engine worker ${mbOf(infra.engineWorker)}, baseline worker ${mbOf(infra.baselineWorker)}, API ${mbOf(infra.api.proc)}`,
+      );
+    }
+    const running = infra as Infra;
+    if (want('ingest')) doc.ingest = await runIngest(running, sizes.ingest);
+    if (want('e2e')) doc.e2e = await runE2e(running, sizes.e2e);
+    if (want('idle')) doc.idle = await runIdle(running, sizes.idle);
     const b = bundles ? await bundles : undefined;
-    if (want('cost')) doc.cost = await runCost(infra, testServer, (b as { engine: WorkflowBundleWithSourceMap }).engine);
+    if (want('cost')) doc.cost = await runCost(running, testServer, (b as { engine: WorkflowBundleWithSourceMap }).engine);
     if (want('simulate') && b) doc.simulate = await runSimulate(testServer, b.engine, b.engineMs, b.baseline);
+    if (want('facts')) doc.facts = await runFacts(FACTS[args.mode]);
   } finally {
     if (!stopping) {
-      progress('stopping the dev server, workers, APIs and the sink');
+      if (infra) progress('stopping the dev server, workers, APIs and the sink');
       await infra?.stop();
     }
   }

@@ -159,7 +159,23 @@ export const SimulateResult = z.object({
   ratio: num,
 });
 
-/** The whole document: a workload left out with --only is null. */
+/** `facts`: buildReport over one journey's generated facts (bench/facts.ts), without the other servers. */
+export const FactsResult = z.object({
+  facts: z.number().int(),
+  runs: z.number().int(),
+  journey: z.string(),
+  insertMs: num,
+  reportMs: z.array(num),
+  medianMs: num,
+  /** PostgreSQL's user + system CPU per report (median), all its processes: what load elsewhere does not inflate. */
+  postgresCpuMs: num.nullable(),
+  windowMedianMs: num,
+  withoutReportIndexesMedianMs: num,
+  targetMs: num,
+  meetsTarget: z.boolean(),
+});
+
+/** The whole document: a workload left out with --only is null (`facts` is absent from documents older than it). */
 export const BenchDocument = z.object({
   machine: Machine,
   ingest: IngestResult.nullable(),
@@ -167,6 +183,7 @@ export const BenchDocument = z.object({
   idle: IdleResult.nullable(),
   cost: CostResult.nullable(),
   simulate: SimulateResult.nullable(),
+  facts: FactsResult.nullable().optional(),
 });
 
 export type Machine = z.infer<typeof Machine>;
@@ -181,6 +198,7 @@ export type IdleSide = z.infer<typeof IdleSide>;
 export type CostCase = z.infer<typeof CostCase>;
 export type CostResult = z.infer<typeof CostResult>;
 export type SimulateResult = z.infer<typeof SimulateResult>;
+export type FactsResult = z.infer<typeof FactsResult>;
 export type BenchDocument = z.infer<typeof BenchDocument>;
 
 const f = (v: number | null | undefined, unit = ''): string => (v === null || v === undefined || Number.isNaN(v) ? '–' : `${v}${unit}`);
@@ -271,6 +289,10 @@ export function formatTable(doc: BenchDocument): string {
       f(simulate.ratio),
       '',
     ]);
+  }
+  if (doc.facts) {
+    const x = doc.facts;
+    rows.push(['facts', `report over ${x.facts.toLocaleString('en-US')} facts, median ms`, f(x.medianMs), '', '', `${ok(x.meetsTarget)} (< ${x.targetMs} ms)`]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const line = (r: string[]) =>

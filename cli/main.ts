@@ -14,6 +14,9 @@ import { journeys } from '../journeys';
 import { runSimulation } from '../simulate/run';
 import { Scenario } from '../simulate/scenario';
 import { formatTable } from '../simulate/timeline';
+import { buildReport, factRange, formatReport, journeysWithFacts, windowBound } from '../reporting/report';
+import type { ReportWindow } from '../reporting/types';
+import { openPool as openReportPool } from '../store/pool';
 import { CustomerNotFoundError, eraseCustomer, exportCustomer, listCustomerExecutions } from '../client/customerData';
 import { factStoreUrl, openFactStore } from './factStore';
 import { projectRoot, ScaffoldError, scaffoldJourney } from './newJourney';
@@ -234,6 +237,44 @@ export function buildProgram(): Command {
       } finally {
         await db.end();
         await client.connection.close();
+      }
+    });
+
+  program
+    .command('report')
+    .description("one journey's outcomes from its facts: entries, funnel, messages, conversions, and each split's arms with a verdict")
+    .argument('<journey>')
+    .option('--since <when>', 'runs that entered at or after: an ISO date or time (UTC), or an offset back from now: 30d, 12h, 90m, 2w')
+    .option('--until <when>', 'runs that entered before: the same forms')
+    .option('--json', 'the report as JSON (JourneyReport in reporting/types.ts)')
+    .addHelpText('after', '\nReads the facts the workers write to DATABASE_URL. See docs/outcomes.md for what each number means.')
+    .action(async (journey: string, o: { since?: string; until?: string; json?: boolean }) => {
+      let window: ReportWindow;
+      try {
+        window = { ...(o.since ? { since: windowBound(o.since) } : {}), ...(o.until ? { until: windowBound(o.until) } : {}) };
+        factRange(window);
+      } catch (err) {
+        throw new UsageError(`--since/--until: ${(err as Error).message}`);
+      }
+      const url = cliConfig().store.databaseUrl;
+      if (!url)
+        throw new NotFound(
+          'no store of facts: set DATABASE_URL to the PostgreSQL your workers write their facts to (postgres://user:password@host:5432/database)',
+        );
+      const db = openReportPool(url);
+      try {
+        const known = await journeysWithFacts(db);
+        if (!known.includes(journey))
+          throw new NotFound(`no facts for journey "${journey}"; ${known.length ? `journeys with facts: ${known.join(', ')}` : 'no journey has facts yet'}`);
+        const report = await buildReport(db, journey, window);
+        process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+      } catch (err) {
+        // undefined_table: nothing has migrated this database yet
+        if ((err as { code?: string }).code === '42P01')
+          throw new NotFound('the database at DATABASE_URL has no facts table: start a worker with DATABASE_URL set (it migrates the schema)');
+        throw err;
+      } finally {
+        await db.end();
       }
     });
 
