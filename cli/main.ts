@@ -16,7 +16,6 @@ import { Scenario } from '../simulate/scenario';
 import { formatTable } from '../simulate/timeline';
 import { buildReport, factRange, formatReport, journeysWithFacts, windowBound } from '../reporting/report';
 import type { ReportWindow } from '../reporting/types';
-import { openPool as openReportPool } from '../store/pool';
 import { CustomerNotFoundError, eraseCustomer, exportCustomer, listCustomerExecutions } from '../client/customerData';
 import { factStoreUrl, openFactStore } from './factStore';
 import { projectRoot, ScaffoldError, scaffoldJourney } from './newJourney';
@@ -247,7 +246,10 @@ export function buildProgram(): Command {
     .option('--since <when>', 'runs that entered at or after: an ISO date or time (UTC), or an offset back from now: 30d, 12h, 90m, 2w')
     .option('--until <when>', 'runs that entered before: the same forms')
     .option('--json', 'the report as JSON (JourneyReport in reporting/types.ts)')
-    .addHelpText('after', '\nReads the facts the workers write to DATABASE_URL. See docs/outcomes.md for what each number means.')
+    .addHelpText(
+      'after',
+      "\nReads the facts the workers write to DATABASE_URL (or npm start's own PostgreSQL). See docs/outcomes.md for what each number means.",
+    )
     .action(async (journey: string, o: { since?: string; until?: string; json?: boolean }) => {
       let window: ReportWindow;
       try {
@@ -256,12 +258,13 @@ export function buildProgram(): Command {
       } catch (err) {
         throw new UsageError(`--since/--until: ${(err as Error).message}`);
       }
-      const url = cliConfig().store.databaseUrl;
-      if (!url)
+      // DATABASE_URL, or outside production the PostgreSQL that npm start runs (cli/factStore.ts).
+      const found = factStoreUrl(cliConfig());
+      if (!found)
         throw new NotFound(
           'no store of facts: set DATABASE_URL to the PostgreSQL your workers write their facts to (postgres://user:password@host:5432/database)',
         );
-      const db = openReportPool(url);
+      const db = openPool(found.url);
       try {
         const known = await journeysWithFacts(db);
         if (!known.includes(journey))
@@ -365,6 +368,8 @@ export function buildProgram(): Command {
       const testServerPath = await ensureTestServer();
       // No secrets needed, production mode or not: a throwaway time-skipping server, no encryption, nothing sent.
       const result = await runSimulation(parsed.data, { journey: o.journey, testServerPath, engine: loadConfig(process.env, { role: 'simulate' }).engine });
+      // On stderr, so --json's stdout stays one JSON object per line.
+      for (const w of result.warnings) console.error(`warning: ${w}`);
       if (o.json) {
         for (const r of result.rows) console.log(JSON.stringify(r));
         console.log(JSON.stringify(result.final));

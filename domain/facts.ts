@@ -22,7 +22,7 @@ export const FACT_KINDS = [
   'delivery',
   /** A provider's status callback for a sent message: `status` delivered | undelivered | failed | read …, `reason` the error code. */
   'provider',
-  /** The journey's goal event: `detail` is the event; `attributed` when it came after the run ended, within `goal.within`. */
+  /** The journey's goal event: `detail` is the event; `reason` is `after-end` when it came after the run ended, within `goal.within`. */
   'converted',
   /** The run stopped early: `reason` is the exitOn event, `operator` or the operator's reason. */
   'exited',
