@@ -8,7 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { ConfigSchema } from '../config/config';
+import type { Pool } from 'pg';
+import { startPostgresProcess, type PostgresProcess } from '../harness/postgresProcess';
 import { startTemporalProcess, freePort, type TemporalProcess } from '../harness/temporalProcess';
+import { migrate } from '../store/migrate';
+import { openPool } from '../store/pool';
 import { startBenchSink, type BenchSink } from './sink';
 import { progress } from './report';
 
@@ -108,6 +112,8 @@ export interface Infra {
   /** The API in front of the engine worker (ENGINE_QUEUE), and one for ingest (ENGINE_INGEST_QUEUE). */
   api: { url: string; proc: ChildProc };
   ingestApi: { url: string; proc: ChildProc };
+  /** The engine worker's store of facts (DATABASE_URL), unless the bench runs with `--facts off`. */
+  facts?: { postgres: PostgresProcess; db: Pool };
   /** SQLite file + WAL, bytes. */
   dbBytes(): number;
   stop(): Promise<void>;
@@ -157,9 +163,11 @@ export interface InfraOptions {
   workerEnv?: Record<string, string>;
   /** `--sqlite-pragma` values for the dev server. */
   pragmas?: string[];
+  /** The engine worker records facts to a PostgreSQL of the bench's own (default), as `npm start` does. */
+  facts?: boolean;
 }
 
-export async function startInfra({ keep = false, workerEnv = {}, pragmas = [] }: InfraOptions = {}): Promise<Infra> {
+export async function startInfra({ keep = false, workerEnv = {}, pragmas = [], facts = true }: InfraOptions = {}): Promise<Infra> {
   const dir = mkdtempSync(join(tmpdir(), 'omnijourney-bench-'));
   const dbFile = join(dir, 'temporal.sqlite');
   const stops: Array<() => Promise<unknown>> = [];
@@ -189,11 +197,27 @@ export async function startInfra({ keep = false, workerEnv = {}, pragmas = [] }:
     const client = new Client({ connection, namespace: 'default' });
     const payloadKeys = `bench:${randomBytes(32).toString('base64')}`;
     const env = (queue: string) => engineEnv(temporal.address, queue, payloadKeys, join(dir, 'data'), sink.port);
+    let store: Infra['facts'];
+    if (facts) {
+      progress("starting PostgreSQL for the engine worker's facts");
+      // Its own temporary folder: as root the server runs as the postgres user, who cannot enter `dir` (0700).
+      const pgDir = mkdtempSync(join(tmpdir(), 'omnijourney-bench-pg-'));
+      const postgres = await startPostgresProcess(pgDir);
+      stops.push(async () => {
+        await postgres.stop();
+        if (!keep) rmSync(pgDir, { recursive: true, force: true });
+      });
+      await migrate(postgres.url);
+      const db = openPool(postgres.url, 2);
+      stops.push(() => db.end());
+      store = { postgres, db };
+    }
+    const factsEnv: Record<string, string> = store ? { DATABASE_URL: store.postgres.url, FACTS_SPOOL_DIR: join(dir, 'facts-spool') } : {};
 
     progress('starting the engine worker (worker/main.ts, bundles workflows/), the baseline worker and two ingest APIs');
     // allSettled: a process that started is stopped even when another one failed to.
     const results = await Promise.allSettled([
-      spawnTs('engine worker', 'worker/main.ts', { ...env(ENGINE_QUEUE), ...workerEnv }, /worker polling/),
+      spawnTs('engine worker', 'worker/main.ts', { ...env(ENGINE_QUEUE), ...factsEnv, ...workerEnv }, /worker polling/),
       spawnTs(
         'baseline worker',
         'bench/baseline/worker.ts',
@@ -227,6 +251,7 @@ export async function startInfra({ keep = false, workerEnv = {}, pragmas = [] }:
       baselineWorker,
       api,
       ingestApi,
+      facts: store,
       dbBytes: () => [dbFile, `${dbFile}-wal`].reduce((sum, f) => sum + (existsSync(f) ? statSync(f).size : 0), 0),
       stop: stopAll,
     };

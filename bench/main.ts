@@ -19,6 +19,7 @@ import { buildBaselineBundle } from './baseline/bundle';
 import { runCost } from './cost';
 import { runE2e, type E2eSize } from './e2e';
 import { runFacts } from './facts';
+import { measureFactsFlow } from './factsFlow';
 import { runIdle, type IdleSize } from './idle';
 import { startInfra, stopEverything, root, type Infra } from './infra';
 import { runIngest, type IngestSize } from './ingest';
@@ -71,10 +72,12 @@ interface Args {
   workerEnv: Record<string, string>;
   /** `--sqlite-pragma P=V`: passed to the dev server (e.g. synchronous=off takes the disk out of the numbers). */
   pragmas: string[];
+  /** `--facts off`: the engine worker records no facts (to compare the engine's rates with and without). */
+  facts: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { mode: 'full', json: false, only: [...WORKLOADS], keep: false, set: [], workerEnv: {}, pragmas: [] };
+  const args: Args = { mode: 'full', json: false, only: [...WORKLOADS], keep: false, set: [], workerEnv: {}, pragmas: [], facts: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') args.mode = 'quick';
@@ -82,7 +85,11 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--json') args.json = true;
     else if (a === '--keep') args.keep = true;
     else if (a === '--out') args.out = argv[++i];
-    else if (a === '--worker-env') {
+    else if (a === '--facts') {
+      const v = argv[++i];
+      if (v !== 'on' && v !== 'off') throw new Error('--facts takes on or off');
+      args.facts = v === 'on';
+    } else if (a === '--worker-env') {
       const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(argv[++i] ?? '');
       if (!m) throw new Error('--worker-env takes KEY=VALUE, e.g. WORKER_MAX_CACHED_WORKFLOWS=500');
       args.workerEnv[m[1]] = m[2];
@@ -104,7 +111,7 @@ function parseArgs(argv: string[]): Args {
       args.only = list as Workload[];
     } else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        'usage: npm run bench -- [--quick] [--json] [--out <file>] [--only ingest,e2e,idle,cost,simulate,facts] [--set idle.customers=300] [--worker-env KEY=VALUE] [--sqlite-pragma P=V] [--keep]\n',
+        'usage: npm run bench -- [--quick] [--json] [--out <file>] [--only ingest,e2e,idle,cost,simulate,facts] [--set idle.customers=300] [--worker-env KEY=VALUE] [--sqlite-pragma P=V] [--facts on|off] [--keep]\n',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (see --help)`);
@@ -181,7 +188,8 @@ async function main(): Promise<void> {
   try {
     // `facts` alone needs none of the servers: it starts its own PostgreSQL.
     if (args.only.some((w) => w !== 'facts')) {
-      infra = await startInfra({ keep: args.keep, workerEnv: args.workerEnv, pragmas: args.pragmas });
+      infra = await startInfra({ keep: args.keep, workerEnv: args.workerEnv, pragmas: args.pragmas, facts: args.facts });
+      doc.factsOn = args.facts;
       const mbOf = (p: { memory(): { rss: number } | undefined }) => `${round((p.memory()?.rss ?? NaN) / 2 ** 20)} MB`;
       progress(
         `ready: dev server ${infra.temporal.address}, SMTP sink :${infra.sink.port}, API ${infra.api.url}; RSS: engine worker ${mbOf(infra.engineWorker)}, baseline worker ${mbOf(infra.baselineWorker)}, API ${mbOf(infra.api.proc)}`,
@@ -189,7 +197,11 @@ async function main(): Promise<void> {
     }
     const running = infra as Infra;
     if (want('ingest')) doc.ingest = await runIngest(running, sizes.ingest);
-    if (want('e2e')) doc.e2e = await runE2e(running, sizes.e2e);
+    if (want('e2e')) {
+      const from = new Date();
+      doc.e2e = await runE2e(running, sizes.e2e);
+      if (running.facts) doc.factsFlow = await measureFactsFlow(running.facts.db, from, new Date());
+    }
     if (want('idle')) doc.idle = await runIdle(running, sizes.idle);
     const b = bundles ? await bundles : undefined;
     if (want('cost')) doc.cost = await runCost(running, testServer, (b as { engine: WorkflowBundleWithSourceMap }).engine);

@@ -175,6 +175,17 @@ export const FactsResult = z.object({
   meetsTarget: z.boolean(),
 });
 
+/** Facts the engine worker wrote while the e2e workload ran (bench/factsFlow.ts); absent with `--facts off`. */
+export const FactsFlow = z.object({
+  facts: z.number().int(),
+  seconds: num,
+  perSecond: num,
+  /** From the workflow task that recorded a fact to its row in PostgreSQL. */
+  lagMs: z.object({ p50: num, p99: num, max: num }),
+  firstFifthP99Ms: num,
+  lastFifthP99Ms: num,
+});
+
 /** The whole document: a workload left out with --only is null (`facts` is absent from documents older than it). */
 export const BenchDocument = z.object({
   machine: Machine,
@@ -184,6 +195,9 @@ export const BenchDocument = z.object({
   cost: CostResult.nullable(),
   simulate: SimulateResult.nullable(),
   facts: FactsResult.nullable().optional(),
+  /** Whether the engine worker recorded facts (absent in documents older than facts: off). */
+  factsOn: z.boolean().optional(),
+  factsFlow: FactsFlow.nullable().optional(),
 });
 
 export type Machine = z.infer<typeof Machine>;
@@ -199,6 +213,7 @@ export type CostCase = z.infer<typeof CostCase>;
 export type CostResult = z.infer<typeof CostResult>;
 export type SimulateResult = z.infer<typeof SimulateResult>;
 export type FactsResult = z.infer<typeof FactsResult>;
+export type FactsFlow = z.infer<typeof FactsFlow>;
 export type BenchDocument = z.infer<typeof BenchDocument>;
 
 const f = (v: number | null | undefined, unit = ''): string => (v === null || v === undefined || Number.isNaN(v) ? '–' : `${v}${unit}`);
@@ -294,6 +309,17 @@ export function formatTable(doc: BenchDocument): string {
     const x = doc.facts;
     rows.push(['facts', `report over ${x.facts.toLocaleString('en-US')} facts, median ms`, f(x.medianMs), '', '', `${ok(x.meetsTarget)} (< ${x.targetMs} ms)`]);
   }
+  if (doc.factsFlow) {
+    const x = doc.factsFlow;
+    rows.push([
+      'facts',
+      'written during e2e, per s',
+      f(x.perSecond),
+      '',
+      '',
+      `lag p99 ${f(x.lagMs.p99)} ms (first fifth ${f(x.firstFifthP99Ms)}, last ${f(x.lastFifthP99Ms)})`,
+    ]);
+  } else if (doc.factsOn === false) rows.push(['facts', 'off (--facts off)', '', '', '', '']);
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const line = (r: string[]) =>
     r

@@ -59,6 +59,11 @@ test('npm run bench -- --tiny --json: every workload runs, against its baseline,
   }
   expect(cost?.baseline.perMessage.actions).toBe(2); // one signal (or the signal-with-start) and one activity
 
+  // facts: the engine worker wrote facts to PostgreSQL while e2e ran, each within the run's span.
+  expect(doc.factsOn).toBe(true);
+  expect(doc.factsFlow?.facts).toBeGreaterThan(0);
+  expect(doc.factsFlow?.lagMs.p99).toBeGreaterThanOrEqual(0);
+
   // simulate: the two-year scenario ran on the time-skipping server, and so did the baseline timeline.
   expect(simulate).toMatchObject({ simulatedDays: 730, messages: 11, baseline: { timers: 11 } });
 }, 180_000);
