@@ -6,7 +6,14 @@
 // stays locked, and this driver moves it itself: wait until every known workflow is idle (no pending
 // workflow task or activity, nothing in flight), jump exactly to the earliest time one of them sleeps
 // until, and repeat. Each journey and customer workflow reports its next wake-up in a query.
-import type { Client } from '@temporalio/client';
+//
+// A workflow whose code throws (a bug in a journey) fails its workflow task, and Temporal retries the task
+// forever; a query to it never answers, and on the time-skipping server the workflow even looks idle. So every
+// query here has a deadline: one that runs out sends the driver to the workflow's history, and a workflow task
+// that failed there (and never completed since) stops the simulation with its error.
+import { isGrpcDeadlineError, type Client } from '@temporalio/client';
+import type { QueryDefinition } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { journeyStatusQuery, journeysQuery, workQuery } from '../domain/messages';
 
@@ -17,6 +24,8 @@ export interface SimulationClock {
   advanceTo(until: Date): Promise<void>;
   /** Waits until nothing is in flight. */
   settle(): Promise<void>;
+  /** A query that cannot hang on a workflow whose code throws: it throws WorkflowTaskFailedError instead. */
+  query<T>(workflowId: string, query: QueryDefinition<T>): Promise<T>;
 }
 
 export interface SimulationClockOptions {
@@ -29,7 +38,21 @@ export interface SimulationClockOptions {
   settleTimeoutMs?: number;
 }
 
+/** A workflow whose workflow task failed and has not completed one since: its code throws (a bug). */
+export class WorkflowTaskFailedError extends Error {
+  constructor(
+    readonly workflowId: string,
+    readonly failure: string,
+  ) {
+    super(`a workflow task of ${workflowId} failed: ${failure}`);
+    this.name = 'WorkflowTaskFailedError';
+  }
+}
+
 const WAKE_SLACK_MS = 1000;
+/** How long a query may take before the driver looks for a failed workflow task (then it asks again). */
+const QUERY_PATIENCE_MS = 5_000;
+const { EventType } = temporal.api.enums.v1;
 const sleepReal = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const locked = new WeakSet<TestWorkflowEnvironment>();
@@ -53,8 +76,33 @@ export function createSimulationClock(o: SimulationClockOptions): SimulationCloc
     return env.currentTimeMs();
   }
 
+  /** A query that cannot hang: past its deadline, a failed workflow task throws WorkflowTaskFailedError. */
+  async function ask<T>(workflowId: string, query: QueryDefinition<T>): Promise<T> {
+    const giveUp = Date.now() + settleTimeoutMs;
+    for (;;) {
+      try {
+        return await client.withDeadline(Date.now() + QUERY_PATIENCE_MS, () => client.workflow.getHandle(workflowId).query(query));
+      } catch (err) {
+        if (!isGrpcDeadlineError(err)) throw err;
+        const failure = await failedTask(workflowId);
+        if (failure !== undefined) throw new WorkflowTaskFailedError(workflowId, failure);
+        if (Date.now() > giveUp) throw new Error(`${workflowId} did not answer a query within ${settleTimeoutMs / 1000}s; see its history`);
+      }
+    }
+  }
+
+  /** The failure of the workflow's last workflow task, when it failed and none has completed since. */
+  async function failedTask(workflowId: string): Promise<string | undefined> {
+    let failure: string | undefined;
+    for (const e of (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? []) {
+      if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) failure = e.workflowTaskFailedEventAttributes?.failure?.message ?? 'unknown error';
+      else if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) failure = undefined;
+    }
+    return failure;
+  }
+
   async function runningJourneyIds(customerId: string): Promise<string[]> {
-    const runs = await client.workflow.getHandle(`customer:${customerId}`).query(journeysQuery);
+    const runs = await ask(`customer:${customerId}`, journeysQuery);
     return [...new Set(runs.filter((r) => r.status === 'running').map((r) => r.workflowId))];
   }
 
@@ -82,7 +130,7 @@ export function createSimulationClock(o: SimulationClockOptions): SimulationCloc
       const c = await inspect(id);
       if (c.busy) busy.push(`${id} has a pending workflow task or activity`);
       parts.push(`${id}:${c.historyLength}`);
-      const a = await client.workflow.getHandle(id).query(workQuery);
+      const a = await ask(id, workQuery);
       if (a.inbox > 0 || a.inFlight > 0) busy.push(`${id} has ${a.inbox} queued and ${a.inFlight} in-flight deliveries`);
       consider(a.nextDeferred);
       const deferred = new Set(a.deferred ?? []);
@@ -91,7 +139,7 @@ export function createSimulationClock(o: SimulationClockOptions): SimulationCloc
         parts.push(`${jid}:${j.historyLength}`);
         if (!j.running) continue;
         if (j.busy) busy.push(`${jid} has a pending workflow task or activity`);
-        const s = await client.workflow.getHandle(jid).query(journeyStatusQuery);
+        const s = await ask(jid, journeyStatusQuery);
         // Waiting on a deferred delivery (quiet hours, paused) is idle: the customer's timer wakes it.
         if (s.sending && !deferred.has(s.sending)) busy.push(`${jid} waits for the result of delivery ${s.sending}`);
         consider(s.wakeAt);
@@ -122,6 +170,7 @@ export function createSimulationClock(o: SimulationClockOptions): SimulationCloc
   }
 
   const clock: SimulationClock = {
+    query: ask,
     async now() {
       await lockClock(env);
       return new Date((await serverNow()) - o.clockOffsetMs);

@@ -3,16 +3,20 @@ import { z } from 'zod';
 import { toMs } from '../sdk/duration';
 import { Channel, Properties, Topic, Traits } from '../sdk/events';
 
-const Instant = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO timestamp like 2025-01-01T09:00:00Z');
-const Offset = z.string().refine((s) => {
+/** An ISO instant: what resolveAt reads as one (it starts with a date), and a valid one. */
+const isInstant = (s: string): boolean => /^\d{4}-\d{2}-\d{2}/.test(s) && !Number.isNaN(Date.parse(s));
+const isOffset = (s: string): boolean => {
   try {
     toMs(s);
     return true;
   } catch {
     return false;
   }
-}, 'expected an offset like "0d", "36h", "400d"');
-const At = z.union([Instant, Offset]);
+};
+const Instant = z.string().refine(isInstant, 'expected an ISO instant like 2026-01-05T09:00:00Z');
+/** An event's `at` and the scenario's `until`. */
+export const AT_EXPECTED = 'expected an offset like 36h or 400d, or an ISO instant like 2026-01-05T09:00:00Z (an offset counts from start)';
+const At = z.string().refine((s) => isInstant(s) || isOffset(s), { error: (issue) => `${AT_EXPECTED}, not ${JSON.stringify(issue.input)}` });
 
 export const Scenario = z.object({
   start: Instant,

@@ -9,12 +9,14 @@ import { connectClient, connectWorker } from '../client/connect';
 import { createEngineWorker } from './createWorker';
 import { startWorkerFacts } from './facts';
 import { registerSearchAttributes } from './searchAttributes';
+import { oncePerRunTaskFailureLogger } from './taskFailures';
 
 async function main(): Promise<void> {
   // Refuses missing and development secrets in production mode (README "Configuration").
   const config = loadConfig(process.env, { role: 'worker' });
   Runtime.install({
-    logger: new DefaultLogger('WARN'),
+    // A bug in journey code: one line per run naming the journey, file and line, not one per retry of its task.
+    logger: oncePerRunTaskFailureLogger(new DefaultLogger('WARN')),
     // Temporal's worker metrics plus the engine's own (omnijourney_deliveries by journey, channel, status, reason).
     ...(config.workerMetricsPort
       ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.workerMetricsPort}`, countersTotalSuffix: true } } } }
