@@ -2,12 +2,13 @@
 // balancer, as many as needed. It starts even while Temporal is unreachable: ingest then answers 503 and
 // /healthz reports it, until Temporal is back.
 import { Client, Connection } from '@temporalio/client';
-import { ConfigError, DEV_WRITE_KEY, loadConfig, temporalAddress } from '../config/config';
+import { ConfigError, DEV_OPERATOR_TOKEN, DEV_WRITE_KEY, loadConfig, temporalAddress } from '../config/config';
 import { dataConverterFor, describePayloadKeys, resolvePayloadKeys } from '../config/payloadKeys';
 import { PayloadEncryptionCodec } from '../privacy/codec';
 import { connectionOptions } from '../client/connect';
 import { customersConfig } from './customers';
 import { deadlineBoundRetry } from '../client/deadline';
+import { openPool } from '../store/pool';
 import { buildServer } from './server';
 
 async function main(): Promise<void> {
@@ -19,6 +20,8 @@ async function main(): Promise<void> {
   const codec = keys ? new PayloadEncryptionCodec(keys.keys) : undefined;
   const connection = Connection.lazy({ ...connectionOptions(config), interceptors: [deadlineBoundRetry()] });
   const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(codec) });
+  // The dashboard reads facts; the worker owns the schema (it migrates), so the API only opens a pool.
+  const pool = config.store.databaseUrl ? openPool(config.store.databaseUrl) : undefined;
   const app = buildServer({
     client,
     taskQueue: config.temporal.taskQueue,
@@ -27,6 +30,7 @@ async function main(): Promise<void> {
     customers: customersConfig(config),
     logger: { level: 'warn' },
     codec: codec && { codec, namespace: config.temporal.namespace, ...config.privacy.codec },
+    store: pool && { db: pool },
   });
   let closing = false;
   const close = async (): Promise<void> => {
@@ -34,6 +38,7 @@ async function main(): Promise<void> {
     closing = true;
     await app.close();
     await connection.close();
+    await pool?.end();
     process.exit(0);
   };
   process.on('SIGINT', () => void close());
@@ -46,6 +51,11 @@ async function main(): Promise<void> {
   else console.log(`${config.api.writeKeys.length} write key(s) configured`);
   console.log(`preference centre, one-click unsubscribe and Twilio webhooks at ${config.publicUrl} (PUBLIC_URL)`);
   console.log(describePayloadKeys(keys));
+  const dashboard = `http://${shownHost}:${config.api.port}/dashboard`;
+  const tokens = config.api.usesDevOperatorToken
+    ? `development token "${DEV_OPERATOR_TOKEN}" (set OPERATOR_TOKENS in production)`
+    : `${config.api.operatorTokens.length} operator token(s) configured`;
+  console.log(`operator dashboard at ${dashboard}: ${pool ? tokens : 'facts are off (set DATABASE_URL)'}`);
   if (codec) {
     const access = config.privacy.codec.authTokens.length ? 'Authorization: Bearer <CODEC_AUTH_TOKEN>' : 'loopback callers only, no token';
     console.log(

@@ -3,6 +3,7 @@
 import type { Client } from '@temporalio/client';
 import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Pool } from 'pg';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { ApiConfig } from '../config/config';
 import type { EngineConfig } from '../domain/engineConfig';
@@ -15,6 +16,7 @@ import { jsonTooDeep, MAX_JSON_DEPTH, tooDeepError } from './limits';
 import { ApiMetrics } from './metrics';
 import { TokenBuckets } from './rateLimit';
 import { codecRoutes, type CodecRouteDeps } from './routes/codec';
+import { dashboardRoutes } from './routes/dashboard';
 import { healthRoutes } from './routes/health';
 import { ingestRoutes } from './routes/ingest';
 import { metricsRoutes } from './routes/metrics';
@@ -28,7 +30,7 @@ import { LIMITS } from './schemas';
 export interface ServerDeps {
   client: Client;
   taskQueue: string;
-  api: Pick<ApiConfig, 'writeKeys' | 'rateLimit' | 'temporalTimeoutMs'>;
+  api: Pick<ApiConfig, 'writeKeys' | 'rateLimit' | 'temporalTimeoutMs'> & Partial<Pick<ApiConfig, 'operatorTokens'>>;
   /** Passed to a customer workflow when an event starts it (delivery policy), as the CLI does. */
   engine?: Partial<EngineConfig>;
   /** The customer-facing routes (preference centre, one-click unsubscribe, Twilio webhooks); not served
@@ -42,6 +44,8 @@ export interface ServerDeps {
   deliver?: Partial<Pick<DeliverOptions, 'concurrency' | 'sendEvent' | 'retryAfterSeconds'>>;
   /** The codec endpoint for the Temporal UI (/codec/decode, /codec/encode); not served when unset. */
   codec?: CodecRouteDeps;
+  /** The facts store for the operator dashboard (/dashboard); unset: the dashboard answers 503 (facts are off). */
+  store?: { db: Pick<Pool, 'query'> };
 }
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -197,6 +201,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   void app.register(metricsRoutes, { metrics });
   void app.register(openApiRoutes);
   if (deps.codec) void app.register(codecRoutes, deps.codec);
+  void app.register(dashboardRoutes, { store: deps.store, operatorTokens: deps.api.operatorTokens ?? [], writeKeys: deps.api.writeKeys });
   if (deps.customers) {
     const c = deps.customers;
     const customers = createCustomerAccess({

@@ -136,8 +136,8 @@ ${body}
 /** The since/until form (a GET form: works without JavaScript, keeps the window in the URL). */
 function windowForm(action: string, window: ReportWindow): string {
   return `<form class="window" method="get" action="${esc(action)}" aria-label="Time window">
-<label for="since">From (ISO date or time)<input id="since" name="since" value="${esc(window.since ?? '')}" placeholder="2026-11-01"></label>
-<label for="until">Before (ISO date or time)<input id="until" name="until" value="${esc(window.until ?? '')}" placeholder="2026-12-01"></label>
+<label for="since">From (ISO date or time, or 7d)<input id="since" name="since" value="${esc(window.since ?? '')}" placeholder="2026-11-01 or 7d"></label>
+<label for="until">Before (ISO date or time, or 1d)<input id="until" name="until" value="${esc(window.until ?? '')}" placeholder="2026-12-01"></label>
 <button type="submit">Show</button>
 </form>`;
 }
