@@ -23,6 +23,7 @@ const root = join(__dirname, '..', '..');
  * - toolchain: installs and finds the Temporal CLI, the test server, Chromium and schemathesis (plain Node);
  * - cli; harness (real servers and processes for tests, bench and soak); scripts, bench; test.
  */
+// biome-ignore format: one line per layer reads as a table
 export const LAYERS: Record<string, string[]> = {
   sdk: [],
   domain: ['sdk'],
