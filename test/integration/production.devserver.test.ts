@@ -33,6 +33,8 @@ const CONTROLLED = [
   'PAYLOAD_ENCRYPTION',
   'PAYLOAD_KEYS',
   'CODEC_AUTH_TOKEN',
+  'OPERATOR_TOKENS',
+  'DATABASE_URL',
   'WEBHOOK_URL',
   'WEBHOOK_SECRET',
 ];
@@ -45,9 +47,10 @@ const SECRETS = {
   PHONE_LOOKUP_SECRET: 'production-mode-lookup-0123456789',
   PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
   CODEC_AUTH_TOKEN: 'production-mode-codec-token-0123456789',
+  OPERATOR_TOKENS: 'production-mode-operator-token-0123456789',
 };
 
-const API_NEEDS = ['API_WRITE_KEYS', 'PREFERENCES_SECRET', 'TWILIO_AUTH_TOKEN', 'PHONE_LOOKUP_SECRET', 'PAYLOAD_KEYS', 'CODEC_AUTH_TOKEN'];
+const API_NEEDS = ['API_WRITE_KEYS', 'PREFERENCES_SECRET', 'TWILIO_AUTH_TOKEN', 'PHONE_LOOKUP_SECRET', 'PAYLOAD_KEYS', 'CODEC_AUTH_TOKEN', 'OPERATOR_TOKENS'];
 const WORKER_NEEDS = ['PREFERENCES_SECRET', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'PAYLOAD_KEYS'];
 const CLI_NEEDS = ['PREFERENCES_SECRET', 'PHONE_LOOKUP_SECRET', 'PAYLOAD_KEYS'];
 
@@ -181,14 +184,14 @@ test('outside production, an API reachable from elsewhere refuses the public dev
   );
   expect({ code: attacker.code, named: named(attacker.output) }).toEqual({
     code: 1,
-    named: ['API_WRITE_KEYS', 'PREFERENCES_SECRET', 'TWILIO_AUTH_TOKEN', 'PHONE_LOOKUP_SECRET'],
+    named: ['API_WRITE_KEYS', 'PREFERENCES_SECRET', 'TWILIO_AUTH_TOKEN', 'PHONE_LOOKUP_SECRET', 'OPERATOR_TOKENS'],
   });
   expect(attacker.output).toContain(
     'TWILIO_AUTH_TOKEN: required when PUBLIC_URL (https://127.attacker.example) is not a loopback address, since the API can be reached from other machines',
   );
   expect({ code: allInterfaces.code, named: named(allInterfaces.output) }).toEqual({
     code: 1,
-    named: ['API_WRITE_KEYS', 'PREFERENCES_SECRET', 'TWILIO_AUTH_TOKEN', 'PHONE_LOOKUP_SECRET', 'CODEC_AUTH_TOKEN'],
+    named: ['API_WRITE_KEYS', 'PREFERENCES_SECRET', 'TWILIO_AUTH_TOKEN', 'PHONE_LOOKUP_SECRET', 'CODEC_AUTH_TOKEN', 'OPERATOR_TOKENS'],
   });
   expect(allInterfaces.output).toContain('CODEC_AUTH_TOKEN: required when API_HOST (0.0.0.0) is not a loopback address');
   expect(loopback).toMatch(/ingest API on http:\/\/127\.0\.0\.1:\d+/);
