@@ -39,7 +39,8 @@ export interface ShipperOptions {
 }
 
 export function startFactShipper(spool: FactSpool, pool: Pool, options: ShipperOptions = {}): FactShipper {
-  const intervalMs = options.intervalMs ?? 250;
+  // One transaction a second: PostgreSQL's commit (an fsync) competes for the disk with Temporal's own.
+  const intervalMs = options.intervalMs ?? 1000;
   const batch = options.batch ?? 2000;
   const log = options.log ?? ((m: string) => console.log(m));
   const stats: ShipperStats = { written: 0, shipped: 0, waiting: 0, open: 0, unreadable: 0 };

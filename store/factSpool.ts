@@ -22,16 +22,40 @@ export class FactSpool {
   private n = 0;
   private open: string | undefined;
   private openCount = 0;
+  private pending: string[] = [];
+  private flushed: Promise<void> | undefined;
 
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
   }
 
-  /** Appends one fact to the open segment (synchronously: it is on disk when this returns). */
-  append(fact: Fact): void {
+  /** Appends one fact to the open segment; it is on disk when the promise resolves. The facts of one
+   *  activation arrive in one synchronous burst (the SDK calls the sinks of an activation together and awaits
+   *  them all), so they share one write, made in a microtask, before the workflow task is reported. */
+  append(fact: Fact): Promise<void> {
+    this.pending.push(`${JSON.stringify(fact)}\n`);
+    this.flushed ??= new Promise<void>((resolve, reject) =>
+      queueMicrotask(() => {
+        try {
+          this.flush();
+          resolve();
+        } catch (err) {
+          reject(err);
+        }
+      }),
+    );
+    return this.flushed;
+  }
+
+  /** Writes what append() has buffered (synchronously). */
+  flush(): void {
+    this.flushed = undefined;
+    if (!this.pending.length) return;
+    const lines = this.pending;
+    this.pending = [];
     this.open ??= join(this.dir, `${this.owner}.${++this.n}.open`);
-    appendFileSync(this.open, `${JSON.stringify(fact)}\n`);
-    this.openCount += 1;
+    appendFileSync(this.open, lines.join(''));
+    this.openCount += lines.length;
   }
 
   /** Facts in the open segment (not yet closed for shipping). */
@@ -41,6 +65,7 @@ export class FactSpool {
 
   /** Closes the open segment and returns every closed segment to ship, this process's and orphans', oldest first. */
   ready(): string[] {
+    this.flush();
     if (this.open) {
       renameSync(this.open, this.open.replace(/\.open$/, '.jsonl'));
       this.open = undefined;

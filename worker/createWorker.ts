@@ -17,7 +17,7 @@ export interface EngineWorkerOptions {
   maxCachedWorkflows?: number;
   /** Where the workflows' facts go (worker/facts.ts: the spool, then PostgreSQL). Unset: facts are dropped
    *  (simulate, tests of other things, a worker without DATABASE_URL). */
-  recordFact?: (fact: Fact) => void;
+  recordFact?: (fact: Fact) => void | Promise<void>;
 }
 
 /**

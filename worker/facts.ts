@@ -8,7 +8,7 @@ import { migrate, redact } from '../store/migrate';
 import { openPool } from '../store/pool';
 
 export interface WorkerFacts {
-  record?: (fact: Fact) => void;
+  record?: (fact: Fact) => Promise<void>;
   shipper?: FactShipper;
   close(): Promise<void>;
 }
