@@ -51,11 +51,11 @@ export class FactSpool {
   flush(): void {
     this.flushed = undefined;
     if (!this.pending.length) return;
-    const lines = this.pending;
-    this.pending = [];
     this.open ??= join(this.dir, `${this.owner}.${++this.n}.open`);
-    appendFileSync(this.open, lines.join(''));
-    this.openCount += lines.length;
+    // Cleared only once written: a failed write (a full disk) keeps them for the next try.
+    appendFileSync(this.open, this.pending.join(''));
+    this.openCount += this.pending.length;
+    this.pending = [];
   }
 
   /** Facts in the open segment (not yet closed for shipping). */
