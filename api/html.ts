@@ -40,17 +40,22 @@ a { color: #1d4ed8; }
 @media (max-width: 40rem) { main { margin: 0; border: 0; border-radius: 0; padding: 1rem; } }
 `;
 
-const STYLE_HASH = `'sha256-${createHash('sha256').update(CSS).digest('base64')}'`;
+/** The headers of a server-rendered page whose only stylesheet is `css` (allowed by its hash): no scripts, no
+ *  framing (clickjacking), forms post only back here, a token in the URL never leaks as a Referer. The
+ *  customer pages and the operator dashboard (api/routes/dashboard.ts) both send them. */
+export function htmlPageHeaders(css: string): Record<string, string> {
+  const styleHash = `'sha256-${createHash('sha256').update(css).digest('base64')}'`;
+  return {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-security-policy': `default-src 'none'; script-src 'none'; style-src ${styleHash}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+    'x-frame-options': 'DENY',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+  };
+}
 
-/** No scripts, no framing (clickjacking), forms post only back here, the token never leaks as a Referer. */
-export const PAGE_HEADERS: Record<string, string> = {
-  'content-type': 'text/html; charset=utf-8',
-  'cache-control': 'no-store',
-  'content-security-policy': `default-src 'none'; style-src ${STYLE_HASH}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
-  'x-frame-options': 'DENY',
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-};
+export const PAGE_HEADERS: Record<string, string> = htmlPageHeaders(CSS);
 
 /** A whole page. `body` is trusted HTML: escape every value that goes into it. */
 export function page(title: string, body: string): string {

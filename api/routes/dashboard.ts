@@ -12,7 +12,7 @@
 //
 // Without a store (DATABASE_URL unset) every dashboard route answers 503 and says so. The API never migrates:
 // until the worker has created the facts table the dashboard says "no facts yet".
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
 import { DASHBOARD_CSS, DASHBOARD_PATH, renderJourney, renderJourneyList, renderLogin, renderNotice } from '../../reporting/dashboardHtml';
@@ -20,6 +20,7 @@ import { buildReport, listJourneys, windowBound } from '../../reporting/report';
 import type { ReportWindow } from '../../reporting/types';
 import { createWriteKeys, readAuthorization } from '../auth';
 import { addFormParser, field } from '../forms';
+import { htmlPageHeaders } from '../html';
 
 export interface DashboardRouteDeps {
   /** The facts store; unset: facts are off and the dashboard answers 503. */
@@ -36,17 +37,7 @@ export const SESSION_COOKIE = 'oj_dashboard';
 export const SESSION_SECONDS = 8 * 3600;
 const SESSION_CONTEXT = 'omnijourney dashboard session v1';
 
-const STYLE_HASH = `'sha256-${createHash('sha256').update(DASHBOARD_CSS).digest('base64')}'`;
-
-/** No scripts at all, only our stylesheet (by hash), forms post back here only, no framing, no Referer. */
-export const DASHBOARD_HEADERS: Record<string, string> = {
-  'content-type': 'text/html; charset=utf-8',
-  'cache-control': 'no-store',
-  'content-security-policy': `default-src 'none'; script-src 'none'; style-src ${STYLE_HASH}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
-  'x-frame-options': 'DENY',
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-};
+export const DASHBOARD_HEADERS: Record<string, string> = htmlPageHeaders(DASHBOARD_CSS);
 
 export interface OperatorAuth {
   /** Whether a candidate is an operator token (and not a write key). */
