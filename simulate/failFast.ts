@@ -6,8 +6,8 @@
 // server and reports it. The clock's query deadlines (simulate/clock.ts) are the fallback when this logger is
 // not the Runtime's (a test that installed its own) or the failure never reaches the log (a signal handler).
 import { setMaxListeners } from 'node:events';
-import { DefaultLogger, Runtime, type Logger, type LogLevel, type LogMetadata } from '@temporalio/worker';
-import { taskFailureOf, type TaskFailure } from '../worker/taskFailures';
+import { DefaultLogger, Runtime, type LogLevel, type LogMetadata } from '@temporalio/worker';
+import { loggerOf, taskFailureOf, type TaskFailure } from '../worker/taskFailures';
 
 let listener: ((failure: TaskFailure) => void) | undefined;
 let installed: boolean | undefined;
@@ -22,14 +22,7 @@ function installRuntime(): boolean {
     if (failure) listener?.(failure);
     inner.log(level, message, meta);
   };
-  const logger: Logger = {
-    log,
-    trace: (m, meta) => log('TRACE', m, meta),
-    debug: (m, meta) => log('DEBUG', m, meta),
-    info: (m, meta) => log('INFO', m, meta),
-    warn: (m, meta) => log('WARN', m, meta),
-    error: (m, meta) => log('ERROR', m, meta),
-  };
+  const logger = loggerOf(log);
   try {
     Runtime.install({ logger, telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
     installed = true;

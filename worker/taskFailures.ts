@@ -95,6 +95,11 @@ export function oncePerRunTaskFailureLogger(inner: Logger): Logger {
       { workflowId: failure.workflowId, runId: failure.runId, journey: failure.journey, location: failure.location, stack: failure.frames.join('\n') },
     );
   };
+  return loggerOf(log);
+}
+
+/** A Logger whose every level goes through `log` (the worker's and simulate's filtering loggers). */
+export function loggerOf(log: Logger['log']): Logger {
   return {
     log,
     trace: (m, meta) => log('TRACE', m, meta),
