@@ -7,7 +7,7 @@
 //
 // The API needs no Temporal for this (the dashboard never calls it): its client points at a closed port.
 // DASHBOARD_SCREENSHOT=1 writes docs/dashboard.png (checked in; docs/dashboard.md shows it).
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -23,8 +23,8 @@ import { startPostgresProcess, type PostgresProcess } from '../../harness/postgr
 import { insertFacts } from '../../store/facts';
 import { migrate } from '../../store/migrate';
 import { openPool } from '../../store/pool';
+import { CHROMIUM, CHROMIUM_ARGS, requireChromium } from '../helpers/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(__dirname, '..', '..', 'docs', 'dashboard.png');
 const OPERATOR_TOKEN = 'operator-token-for-the-dashboard-test';
 const WRITE_KEY = 'write-key-for-the-dashboard-test-0123';
@@ -187,12 +187,7 @@ async function signedInPage(): Promise<{ context: BrowserContext; page: Page }> 
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is not installed (${CHROMIUM}), and this browser test needs it. Install it with \`apt-get install chromium\` ` +
-        '(as root; `npm test` and `npm run setup` try that for you via toolchain/tools.mjs ensureChromium), then run the test again.',
-    );
-  }
+  requireChromium();
   postgres = await startPostgresProcess(join(dir, 'postgres'), { fast: true });
   pool = openPool(postgres.url, 2);
   connection = Connection.lazy({ address: '127.0.0.1:1' });
@@ -202,15 +197,7 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
     timeout: 60_000,
   });
 }, 180_000);

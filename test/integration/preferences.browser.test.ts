@@ -5,7 +5,7 @@
 //
 // Chromium comes from Debian: `npm test` installs it (toolchain/tools.mjs ensureChromium). Without it this test
 // fails and says how to install it; it never skips.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -14,8 +14,8 @@ import { signPreferenceToken } from '../../preferences/token';
 import { customerWorkflowId, profileQuery, updateConsentSignal } from '../../domain/messages';
 import { startApiHarness, type ApiHarness } from '../helpers/devServerHarness';
 import type { RunningEngine } from '../helpers/engine';
+import { CHROMIUM, CHROMIUM_ARGS, requireChromium } from '../helpers/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(__dirname, '..', '..', 'docs', 'preference-centre.png');
 const PREFERENCES_SECRET = 'prefs-browser-test-0123456789';
 
@@ -26,12 +26,7 @@ let profileDir: string;
 let browser: BrowserContext;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is not installed (${CHROMIUM}), and this browser test needs it. Install it with \`apt-get install chromium\` ` +
-        '(as root; `npm test` and `npm run setup` try that for you via toolchain/tools.mjs ensureChromium), then run the test again.',
-    );
-  }
+  requireChromium();
   // No channels: the page and the customer workflow are what this test is about.
   h = await startApiHarness({
     name: 'browser',
@@ -44,15 +39,7 @@ beforeAll(async () => {
   browser = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
     viewport: { width: 800, height: 900 },
     deviceScaleFactor: 1,
     timeout: 60_000,
