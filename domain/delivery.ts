@@ -37,4 +37,6 @@ export const FailureTypes = {
   /** The customer's address is not exactly one valid address (an email trait holding a list, a name or a header
    *  break): do not retry, try the fallback channel. Also the ledger's `reason`, so it reads as one. */
   InvalidAddress: 'invalid-address',
+  /** A journey's `j.waitFor` names an event its `waits` leaves out (domain/journeyContext.ts): a bug in the journey. */
+  UndeclaredWait: 'undeclared-wait',
 } as const;

@@ -44,6 +44,7 @@ export const VERB_PATCHES = {
   waitForCountsEventsDuringSends: 'waitfor-counts-events-during-sends',
   updateTraitsEmailIsOneAddress: 'updatetraits-email-is-one-address',
   stepUpsertOnlyOnChange: 'step-upsert-only-on-change',
+  waitForNamesDeclared: 'waitfor-names-declared',
 } as const;
 export const isVerbPatch = (changeId: string): boolean => (Object.values(VERB_PATCHES) as string[]).includes(changeId);
 
@@ -194,8 +195,15 @@ export function createJourneyRun(def: AnyJourney, input: JourneyInput, workflowI
       await waitUntil(wake, () => rt.sleep(ms));
       return true;
     },
-    async waitFor<S extends z.ZodType>(name: string | string[], options: WaitForOptions<S>): Promise<JourneyEvent<z.infer<S>> | null> {
+    async waitFor<S extends z.ZodType>(name: string | readonly string[], options: WaitForOptions<S>): Promise<JourneyEvent<z.infer<S>> | null> {
       const { within, match, schema } = options;
+      const names: string[] = typeof name === 'string' ? [name] : [...name];
+      // A journey that declares `waits` is forwarded only those events (domain/routing.ts forwardTargets): a wait
+      // for another could never end early, so it fails the run, naming the fix. Behind a patch, asked only then,
+      // so a run that waited for a name later dropped from `waits` replays as it ran.
+      const undeclared = def.waits ? names.filter((n) => !def.waits?.includes(n)) : [];
+      if (undeclared.length > 0 && rt.patched(VERB_PATCHES.waitForNamesDeclared))
+        throw rt.failure(undeclaredWaitMessage(def, undeclared), FailureTypes.UndeclaredWait);
       stepFirst(options);
       const ms = within instanceof Date ? untilMs(within) : toMs(within);
       // A deadline that has passed: nothing to wait for, and nothing done (no patch asked, no timer, the sends
@@ -204,7 +212,6 @@ export function createJourneyRun(def: AnyJourney, input: JourneyInput, workflowI
       // Behind a patch: runs recorded before it replay with the events they saw.
       const from = busySince !== undefined && rt.patched(VERB_PATCHES.waitForCountsEventsDuringSends) ? busySince : seq;
       busySince = undefined;
-      const names = Array.isArray(name) ? name : [name];
       const parsedEvents = new Map<number, JourneyEvent | null>();
       // The event as the author gets it: its properties parsed by the schema, or null (recorded once) when
       // they fail it. The condition asks again after each event, so each result is kept for this wait.
@@ -305,4 +312,14 @@ export function createJourneyRun(def: AnyJourney, input: JourneyInput, workflowI
   }
 
   return { status, ctx, onEvent, onExit, ending: () => ending, traits: () => ({ ...traits }), run };
+}
+
+/** Why a `j.waitFor` of names the journey's `waits` leaves out fails, and how to fix it. */
+export function undeclaredWaitMessage(def: Pick<AnyJourney, 'name' | 'waits'>, undeclared: readonly string[]): string {
+  const list = (def.waits ?? []).map((n) => `"${n}"`).join(', ');
+  const names = undeclared.map((n) => `"${n}"`).join(', ');
+  return (
+    `j.waitFor in journey "${def.name}": ${names} ${undeclared.length === 1 ? 'is' : 'are'} not in its waits [${list}], so the engine never forwards ${undeclared.length === 1 ? 'it' : 'them'} to this journey. ` +
+    `Add ${names} to waits in its defineJourney.`
+  );
 }

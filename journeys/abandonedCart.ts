@@ -16,6 +16,7 @@ export default defineJourney({
   trigger: { event: 'checkout.started', schema: CheckoutStarted, key: (p) => p.cartId },
   reentry: 'one-at-a-time',
   exitOn: [{ event: 'order.completed', match: 'cartId' }],
+  waits: [],
   async run(j) {
     const cart = j.entry.properties;
     const data = { cartId: cart.cartId, items: cart.items, value: cart.value };

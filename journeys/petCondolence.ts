@@ -9,6 +9,7 @@ export default defineJourney({
   description: 'A single condolence note when a pet passes away',
   trigger: { event: 'pet.deceased', schema: z.object({ petId: z.string().min(1), name: z.string().optional() }), key: (p) => p.petId },
   reentry: 'never',
+  waits: [],
   async run(j) {
     j.step('condolence');
     await j.send('email', 'pet-condolence/message', { name: j.entry.properties.name }, { topic: 'transactional' });

@@ -98,6 +98,7 @@ export default defineJourney({
   },
   // An order completes once; a re-sent event for the same order must not schedule a second reminder.
   reentry: 'never',
+  waits: ['order.completed', 'subscription.started'],
   async run(j) {
     const order = j.entry.properties;
     const orderedOn = localDate(j.entry.receivedAt, j.timezone());

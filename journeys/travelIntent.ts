@@ -51,6 +51,7 @@ export default defineJourney({
   },
   reentry: 'one-at-a-time',
   exitOn: [{ event: 'booking.completed', match: (e, entry) => destinationKey(e.properties.destination) === destinationKey(entry.properties.destination) }],
+  waits: ['page.viewed'],
   async run(j) {
     const destination = j.entry.properties.destination as string;
     const key = destinationKey(destination);

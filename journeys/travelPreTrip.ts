@@ -29,6 +29,7 @@ export default defineJourney({
   description: 'Pre-trip message 7 days before departure at 09:00 local (at once for late bookings)',
   trigger: { event: 'booking.completed', schema: BookingCompleted, key: (p) => p.bookingId },
   reentry: 'never',
+  waits: [],
   async run(j) {
     const { bookingId, destination, departDate } = j.entry.properties;
     const trait = upcomingTripTrait(destination);

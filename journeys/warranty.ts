@@ -61,6 +61,7 @@ export default defineJourney({
     { event: 'product.sold', match: sameProduct },
     { event: 'product.returned', match: sameProduct },
   ],
+  waits: [],
   async run(j) {
     const { productId, sku, name, warrantyMonths = 0 } = j.entry.properties;
     const purchasedAt = j.entry.properties.purchasedAt ?? localDate(j.entry.receivedAt, j.timezone());

@@ -15,6 +15,7 @@ export default defineJourney({
   reentry: 'never',
   exitOn: ['user.deleted'],
   goal: { event: 'subscription.started' },
+  waits: ['project.created'],
   async run(j) {
     j.step('welcome');
     await j.send('email', 'welcome/hello', { plan: j.entry.properties.plan });

@@ -20,6 +20,7 @@ export default defineJourney({
   reentry: { cooldown: '90 days' },
   exitOn: ['user.deleted'],
   goal: { event: 'subscription.started', within: '14 days' },
+  waits: ['feedback.submitted'],
   async run(j) {
     if (j.split('holdout', { control: 10, treatment: 90 }) === 'control') return;
     const data = { offer: j.split('offer', { 'percent-off': 50, 'free-month': 50 }), plan: j.entry.properties.plan };

@@ -70,7 +70,11 @@ export interface WaitForOptions<S extends z.ZodType = z.ZodType<Properties>, P =
   match?: SameAs<P> | ((event: JourneyEvent<z.infer<S>>) => boolean);
 }
 
-export interface JourneyContext<P = Properties> {
+/** The event names `j.waitFor` accepts: those of the definition's `waits` when it declares them (inferred from
+ *  the list: `waits: ['a', 'b']` gives `'a' | 'b'`, `waits: []` none), any name when it does not. */
+export type WaitName<Waits> = Waits extends readonly (infer N extends string)[] ? N : string;
+
+export interface JourneyContext<P = Properties, W extends string = string> {
   readonly journey: string;
   readonly version: number;
   readonly customerId: string;
@@ -89,7 +93,7 @@ export interface JourneyContext<P = Properties> {
    *  null when `within` elapses. Sends and trait updates are instant here: an event that arrives while the
    *  engine is still carrying out the sends just before this call counts as arriving after it. With a
    *  `schema`, the event's properties come back parsed and typed. */
-  waitFor<S extends z.ZodType = z.ZodType<Properties>>(event: string | string[], options: WaitForOptions<S, P>): Promise<JourneyEvent<z.infer<S>> | null>;
+  waitFor<S extends z.ZodType = z.ZodType<Properties>>(event: W | readonly W[], options: WaitForOptions<S, P>): Promise<JourneyEvent<z.infer<S>> | null>;
   /** Sends through the delivery pipeline; a list of channels is an ordered fallback. */
   send(channel: Channel | Channel[], template: string, data?: Properties, options?: SendOptions): Promise<SendResult>;
   /** Deterministic per customer and split name; recorded on the timeline. */
@@ -102,7 +106,7 @@ export interface JourneyContext<P = Properties> {
   patched(changeId: string): boolean;
 }
 
-export interface JourneyDefinition<S extends z.ZodType = z.ZodType> {
+export interface JourneyDefinition<S extends z.ZodType = z.ZodType, Waits extends readonly string[] | undefined = readonly string[] | undefined> {
   name: string;
   version: number;
   description?: string;
@@ -124,12 +128,19 @@ export interface JourneyDefinition<S extends z.ZodType = z.ZodType> {
     within?: Duration;
   };
   reentry?: ReentryPolicy;
-  run(j: JourneyContext<z.infer<S>>): Promise<void>;
+  /** The events this journey's `j.waitFor` calls name (`[]` when it has none). The customer workflow then
+   *  forwards a run only these, its `exitOn` and `goal` events and `identify`, not every event of the customer
+   *  (each forward is a signal: a billable action and history in both workflows), and `j.waitFor` takes only
+   *  these names: another fails the run, naming it. Without `waits`, every event is forwarded. */
+  waits?: Waits;
+  run(j: JourneyContext<z.infer<S>, WaitName<Waits>>): Promise<void>;
 }
 
 export type AnyJourney = JourneyDefinition<z.ZodType>;
 
-export function defineJourney<S extends z.ZodType>(definition: JourneyDefinition<S>): JourneyDefinition<S> {
+export function defineJourney<S extends z.ZodType, const Waits extends readonly string[] | undefined = undefined>(
+  definition: JourneyDefinition<S, Waits>,
+): JourneyDefinition<S, Waits> {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(definition.name)) {
     throw new Error(`journey name "${definition.name}" must be lower-case letters, digits and dashes`);
   }

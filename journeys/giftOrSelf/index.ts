@@ -43,6 +43,7 @@ export default defineJourney({
   description: 'Tell gifts from purchases for oneself; learn interests only from the latter',
   trigger: { event: 'order.completed', schema: OrderCompleted, key: (p) => p.orderId },
   reentry: 'never',
+  waits: ['survey.answered'],
   async run(j) {
     const order: Order = j.entry.properties;
     const verdict = classify(order, j.traits(), j.now());

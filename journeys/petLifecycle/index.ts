@@ -28,6 +28,7 @@ export default defineJourney({
     { event: 'pet.deceased', match: 'petId' },
     { event: 'pet.rehomed', match: 'petId' },
   ],
+  waits: ['pet.updated'],
   async run(j) {
     let pet: Pet = { ...j.entry.properties };
     const sent = new Set<string>();
