@@ -1,10 +1,10 @@
 // Routing and re-entry for the customer workflow, as pure decisions: which journeys an event starts and
 // under which workflow ID, which running journeys it is forwarded to, which runs an operator's exit reaches.
 // workflows/routing.ts carries the decisions out. It also makes the patched() calls (route:<journey>,
-// journey-id-encoded-parts) and passes their answers in, so nothing here touches Temporal.
+// journey-id-encoded-parts, targeted-forwarding) and passes their answers in, so nothing here touches Temporal.
 import { toMs } from '../sdk/duration';
 import type { CustomerEvent, JourneyEvent, Properties } from '../sdk/events';
-import type { AnyJourney, ReentryPolicy } from '../sdk/journey';
+import { matcherOf, type AnyJourney, type ReentryPolicy } from '../sdk/journey';
 import type { CustomerState, JourneyRun, Rejection } from './customerState';
 import { admitEntry } from './trigger';
 import { journeyWorkflowId, legacyJourneyWorkflowId } from './workflowIds';
@@ -174,6 +174,35 @@ export function runningJourneyIds(state: Pick<CustomerState, 'journeys'>): strin
         .map((r) => r.workflowId),
     ),
   ];
+}
+
+/** The patch marker behind which an event is forwarded only to the runs that can use it (forwardTargets). It is
+ *  asked only when that leaves a run out: a history in which nothing would be left out records no marker. */
+export const TARGETED_FORWARDING_PATCH = 'targeted-forwarding';
+
+/** The event names a run of this journey reacts to, besides `identify`: its `exitOn` and `goal` events and its
+ *  `waits`; undefined (every event) when it does not declare `waits`. */
+export function eventsUsedBy(def: Pick<AnyJourney, 'exitOn' | 'goal' | 'waits'>): Set<string> | undefined {
+  if (!def.waits) return undefined;
+  return new Set([...def.waits, ...(def.exitOn ?? []).map((m) => matcherOf(m).event), ...(def.goal ? [def.goal.event] : [])]);
+}
+
+/** The running runs (`running`, from runningJourneyIds) that can use an event of this name: an `identify` goes to
+ *  every run (traits), another event to a run whose journey's exitOn, goal or waits name it, and to every run of
+ *  a journey that does not declare `waits` or is not registered here. The workflow forwards only to these, behind
+ *  TARGETED_FORWARDING_PATCH, asked only when they are fewer than the running runs. */
+export function forwardTargets(
+  state: Pick<CustomerState, 'journeys'>,
+  running: readonly string[],
+  registry: readonly Pick<AnyJourney, 'name' | 'exitOn' | 'goal' | 'waits'>[],
+  eventName: string,
+): string[] {
+  if (eventName === 'identify') return [...running];
+  return running.filter((id) => {
+    const journey = state.journeys[id]?.journey;
+    const def = registry.find((d) => d.name === journey);
+    return def === undefined || (eventsUsedBy(def)?.has(eventName) ?? true);
+  });
 }
 
 /** The running journeys an operator's exit names, by workflow ID or by journey name. */

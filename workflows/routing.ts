@@ -10,8 +10,10 @@ import { recordEvent, recordRejection } from '../domain/customerState';
 import { journeyEventSignal, journeyExitSignal } from '../domain/messages';
 import {
   ENCODED_IDS_PATCH,
+  TARGETED_FORWARDING_PATCH,
   decideEntry,
   exitTargets,
+  forwardTargets,
   idsDiffer,
   journeyEventOf,
   journeysTriggeredBy,
@@ -26,7 +28,8 @@ import { CUSTOMER_ID, JOURNEY_NAME, JOURNEY_STEP, JOURNEY_VERSION } from '../dom
 import { signalJourney, type CustomerContext } from './customerContext';
 import { journeyWorkflow, type JourneyInput } from './journey';
 
-/** An event: dedupe, record, start the journeys it triggers, then forward it to the journeys that were already running. */
+/** An event: dedupe, record, start the journeys it triggers, then forward it to the journeys that were already running
+ *  and can use it. */
 export async function routeEvent(ctx: CustomerContext, event: CustomerEvent): Promise<void> {
   const at = ctx.now();
   if (!recordEvent(ctx.state, event, at)) {
@@ -56,7 +59,15 @@ export async function routeEvent(ctx: CustomerContext, event: CustomerEvent): Pr
     // events after it start the new journey.
     if (patched(routePatch(def.name))) await startJourney(ctx, def, event, jEvent, at);
   }
-  await Promise.all(alreadyRunning.map((id) => signalJourney(ctx, id, (h) => h.signal(journeyEventSignal, jEvent))));
+  await Promise.all(forwardTo(ctx, alreadyRunning, event.name).map((id) => signalJourney(ctx, id, (h) => h.signal(journeyEventSignal, jEvent))));
+}
+
+/** The runs an event is forwarded to: those that can use it (domain/routing.ts forwardTargets), once the customer's
+ *  history has the marker. Before it every running run got every event, and histories from then replay so: the
+ *  patch is asked only when the filter leaves a run out, after the journeys the event starts, as recorded. */
+function forwardTo(ctx: CustomerContext, running: string[], eventName: string): string[] {
+  const targets = forwardTargets(ctx.state, running, journeys, eventName);
+  return targets.length < running.length && patched(TARGETED_FORWARDING_PATCH) ? targets : running;
 }
 
 /** One triggered journey: schema, `when`, IDs, re-entry policy, then the child workflow. */

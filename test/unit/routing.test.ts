@@ -6,7 +6,9 @@ import { defineJourney, type AnyJourney, type ReentryPolicy } from '../../sdk/jo
 import { initialState, type CustomerState, type JourneyRun } from '../../domain/customerState';
 import {
   decideEntry,
+  eventsUsedBy,
   exitTargets,
+  forwardTargets,
   idsDiffer,
   journeyEventOf,
   journeysTriggeredBy,
@@ -17,6 +19,7 @@ import {
   reentryRefusal,
   routePatch,
   runningJourneyIds,
+  TARGETED_FORWARDING_PATCH,
   type EntryDecision,
 } from '../../domain/routing';
 
@@ -250,5 +253,54 @@ describe('forwarding, exits and ends', () => {
     markUnreachable(state, 'journey:cart:carla:A', AT);
     expect(state.journeys['journey:welcome:carla']).toMatchObject({ status: 'completed', endedAt: AT.toISOString() });
     expect(state.journeys['journey:cart:carla:A']).toMatchObject({ status: 'converted' });
+  });
+});
+
+describe('which running runs an event is forwarded to (`waits`)', () => {
+  const Cart = z.object({ cartId: z.string() });
+  const base = { version: 1, trigger: { event: 'checkout.started', schema: Cart }, async run() {} };
+  // cart: exits on its order, converts on a review, waits for a coupon; quiet: waits for nothing; open: no `waits`.
+  const registry = [
+    defineJourney({ ...base, name: 'cart', exitOn: [{ event: 'order.completed', match: 'cartId' }], goal: { event: 'review.posted' }, waits: ['coupon.used'] }),
+    defineJourney({ ...base, name: 'quiet', exitOn: ['user.deleted'], waits: [] }),
+    defineJourney({ ...base, name: 'open', exitOn: ['user.deleted'] }),
+  ] as AnyJourney[];
+  const s = () =>
+    customer('carla', [
+      run('journey:cart:carla:A'),
+      run('journey:cart:carla:A#2', { entries: 2 }),
+      run('journey:quiet:carla', { journey: 'quiet', key: undefined }),
+      run('journey:open:carla', { journey: 'open', key: undefined }),
+      run('journey:retired:carla', { journey: 'retired', key: undefined }),
+      run('journey:cart:carla:B', { key: 'B', status: 'completed' }),
+    ]);
+  const targets = (name: string) => forwardTargets(s(), runningJourneyIds(s()), registry, name);
+
+  test('what a run uses: its exitOn, goal and waits names; every event when it does not declare waits', () => {
+    expect([...(eventsUsedBy(registry[0]) ?? [])]).toEqual(['coupon.used', 'order.completed', 'review.posted']);
+    expect([...(eventsUsedBy(registry[1]) ?? [])]).toEqual(['user.deleted']);
+    expect(eventsUsedBy(registry[2])).toBeUndefined();
+  });
+
+  test('an event nobody declares goes only to runs without waits and runs of journeys this worker does not know', () => {
+    expect(targets('page.viewed')).toEqual(['journey:open:carla', 'journey:retired:carla']);
+  });
+
+  test('an exitOn, goal or waited-for event also goes to the runs that name it, whatever its match', () => {
+    expect(targets('order.completed')).toEqual(['journey:cart:carla:A', 'journey:cart:carla:A#2', 'journey:open:carla', 'journey:retired:carla']);
+    expect(targets('review.posted')).toEqual(['journey:cart:carla:A', 'journey:cart:carla:A#2', 'journey:open:carla', 'journey:retired:carla']);
+    expect(targets('coupon.used')).toEqual(['journey:cart:carla:A', 'journey:cart:carla:A#2', 'journey:open:carla', 'journey:retired:carla']);
+    expect(targets('user.deleted')).toEqual(['journey:quiet:carla', 'journey:open:carla', 'journey:retired:carla']);
+  });
+
+  test('an identify (traits) goes to every running run; ended runs get nothing', () => {
+    expect(targets('identify')).toEqual(runningJourneyIds(s()));
+    expect(targets('identify')).not.toContain('journey:cart:carla:B');
+  });
+
+  test('with no journey declaring waits, every running run gets every event, so the workflow asks no patch', () => {
+    const open = registry.map((def) => ({ ...def, waits: undefined }));
+    expect(forwardTargets(s(), runningJourneyIds(s()), open, 'page.viewed')).toEqual(runningJourneyIds(s()));
+    expect(TARGETED_FORWARDING_PATCH).toBe('targeted-forwarding');
   });
 });
