@@ -22,7 +22,7 @@ import { createSimulationClock, lockClock, WorkflowTaskFailedError, type Simulat
 import { watchTaskFailures } from './failFast';
 import { resolveAt, type Scenario } from './scenario';
 import { buildTimeline, engineSecond, type FinalRow, type TimelineRow } from './timeline';
-import { eventsJourneysReactTo, mayTake, unheardWarning } from './unheardEvents';
+import { eventsJourneysReactTo, mayTake, runsReached, unheardWarning } from './unheardEvents';
 
 export interface SimulationResult {
   rows: TimelineRow[];
@@ -171,7 +171,7 @@ async function drive({ progress, scenario, options, env, client, captured, facts
   const events = scenario.events.map((e) => ({ ...e, when: resolveAt(e.at, start) })).sort((a, b) => a.when.getTime() - b.when.getTime());
   for (const e of events) {
     await clock.advanceTo(e.when);
-    if (e.type === 'track' && !reactedTo.has(e.name) && !(await someoneWaits(clock, customerId, e.name)))
+    if (e.type === 'track' && !reactedTo.has(e.name) && !(await someoneWaits(clock, customerId, registry, e.name)))
       warnings.push(unheardWarning(e.name, e.at, engineSecond(e.when.toISOString())));
     await send({ type: e.type, name: e.type === 'identify' ? 'identify' : e.name, properties: e.properties, traits: e.traits });
   }
@@ -185,10 +185,10 @@ async function drive({ progress, scenario, options, env, client, captured, facts
   return { rows, final, captured, timezone: state.identities.timezone, warnings, histories };
 }
 
-/** Whether one of the customer's running journeys is waiting for this event now. */
-async function someoneWaits(clock: SimulationClock, customerId: string, event: string): Promise<boolean> {
+/** Whether one of the customer's running journeys that the event reaches is waiting for it now. */
+async function someoneWaits(clock: SimulationClock, customerId: string, registry: readonly AnyJourney[], event: string): Promise<boolean> {
   const runs = await clock.query(customerWorkflowId(customerId), journeysQuery);
-  for (const id of new Set(runs.filter((r) => r.status === 'running').map((r) => r.workflowId))) {
+  for (const id of runsReached(runs, registry, event)) {
     if (mayTake(await clock.query(id, journeyStatusQuery), event)) return true;
   }
   return false;

@@ -2,7 +2,9 @@
 // event that comes after the wait for it ran out. The engine records such an event and does nothing else, and
 // the timeline just stays empty; simulate says so instead.
 import { matcherOf, type AnyJourney } from '../sdk/journey';
+import type { JourneyRun } from '../domain/customerState';
 import type { JourneyStatus } from '../domain/messages';
+import { forwardTargets, runningJourneyIds } from '../domain/routing';
 
 /** Event names some registered journey reacts to whatever its runs are doing: triggers, goals, exitOn events. */
 export function eventsJourneysReactTo(registry: readonly AnyJourney[]): Set<string> {
@@ -15,7 +17,14 @@ export function eventsJourneysReactTo(registry: readonly AnyJourney[]): Set<stri
   return names;
 }
 
-/** Whether a running journey may take this event now: it is in a `waitFor` of it (its status names the events
+/** The running runs the engine forwards this event to: only those that can use it (domain/routing.ts
+ *  forwardTargets, the customer workflow's own rule), so only these may take it. */
+export function runsReached(runs: readonly JourneyRun[], registry: readonly AnyJourney[], event: string): string[] {
+  const state = { journeys: Object.fromEntries(runs.map((r) => [r.workflowId, r])) };
+  return forwardTargets(state, runningJourneyIds(state), registry, event);
+}
+
+/** Whether a running journey the event reaches (runsReached) may take it now: it is in a `waitFor` of it (its status names the events
  *  in backquotes: "waiting for `a` or `b` until …"), or it is carrying out a send, during which the events
  *  that arrive count for the `waitFor` that may follow. */
 export function mayTake(status: Pick<JourneyStatus, 'waitingFor' | 'sending'>, event: string): boolean {

@@ -3,14 +3,14 @@
 // conversions and failed runs; times in whole seconds of engine time. Plus the scenario's `at` message and the
 // check for events no journey listens to (simulate/unheardEvents.ts).
 import { z } from 'zod';
-import type { CustomerState } from '../../domain/customerState';
+import type { CustomerState, JourneyRun } from '../../domain/customerState';
 import { initialState } from '../../domain/customerState';
 import type { Fact } from '../../domain/facts';
 import { journeys } from '../../journeys';
 import { defineJourney } from '../../sdk/journey';
 import { Scenario } from '../../simulate/scenario';
 import { buildTimeline, formatTable } from '../../simulate/timeline';
-import { eventsJourneysReactTo, mayTake } from '../../simulate/unheardEvents';
+import { eventsJourneysReactTo, mayTake, runsReached } from '../../simulate/unheardEvents';
 
 const winBack = defineJourney({
   name: 'win-back',
@@ -136,4 +136,24 @@ test('a running journey takes an event while its waitFor names it, or while it i
   expect(mayTake({ waitingFor: 'sleeping until 2026-02-07T09:00:00.000Z' }, 'project.created')).toBe(false);
   expect(mayTake({ waitingFor: 'waiting for `project.created.v2` until 2026-01-08T09:00:00.000Z' }, 'project.created')).toBe(false);
   expect(mayTake({ sending: 'journey:welcome:ada/1.1' }, 'project.created')).toBe(true);
+});
+
+test('only the runs an event reaches may take it: the engine forwards a journey with `waits` only what it uses', () => {
+  const run = (workflowId: string, journey: string, status: JourneyRun['status'] = 'running'): JourneyRun => ({
+    workflowId,
+    journey,
+    status,
+    enteredAt: '2026-01-05T09:00:00.000Z',
+    entries: 1,
+  });
+  const runs = [
+    run('journey:welcome:ada', 'welcome'),
+    run('journey:abandoned-cart:ada:c1', 'abandoned-cart'),
+    run('journey:win-back:ada', 'win-back', 'completed'),
+  ];
+  // welcome waits for project.created; abandoned-cart waits for nothing, so a welcome send in flight is the only taker.
+  expect(runsReached(runs, journeys, 'project.created')).toEqual(['journey:welcome:ada']);
+  expect(runsReached(runs, journeys, 'page.viewed')).toEqual([]);
+  expect(runsReached(runs, journeys, 'order.completed')).toEqual(['journey:abandoned-cart:ada:c1']);
+  expect(runsReached(runs, journeys, 'identify')).toEqual(['journey:welcome:ada', 'journey:abandoned-cart:ada:c1']);
 });
