@@ -121,7 +121,7 @@ export function register(registry: string, ident: string, module: string): strin
 export function nextSteps(name: string): string[] {
   const l = layout(name);
   return [
-    `Make it yours: the events (${l.events.trigger}, ${l.events.reply}, ${l.events.goal}), the schema and the sends in ${l.journey}, the mails in ${l.templates}/, what it does in docs/journeys.md; keep ${l.test} and ${l.scenario} in step.`,
+    `Make it yours: the events (${l.events.trigger}, ${l.events.reply}, ${l.events.goal}), the schema, the sends and waits (every event a j.waitFor names) in ${l.journey}, the mails in ${l.templates}/, what it does in docs/journeys.md; keep ${l.test} and ${l.scenario} in step.`,
     `Run its unit test: npx jest --selectProjects unit --runTestsByPath ${l.test}`,
     `Preview a mail: npx omnijourney preview ${name}/hello --data '{"traits":{"firstName":"Ada"},"data":{"plan":"pro"}}'`,
     `Simulate it on the real engine: npx omnijourney simulate --scenario ${l.scenario}`,
@@ -153,6 +153,8 @@ export default defineJourney({
   reentry: 'one-at-a-time',
   exitOn: ['user.deleted'],
   goal: { event: '${l.events.goal}' },
+  // Every event a j.waitFor below names: the engine forwards a run only these, its exitOn and goal events.
+  waits: ['${l.events.reply}'],
   async run(j) {
     j.step('hello');
     await j.send('email', '${name}/hello', { plan: j.entry.properties.plan });
