@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Worker as Thread } from 'node:worker_threads';
 import { bundleWorkflowCode, type BundleOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 
@@ -6,15 +9,72 @@ export const workflowsPath = require.resolve('../workflows');
 const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error };
 
 /** Bundles workflows/ (with journeys/ and sdk/) once; tests and simulate reuse the bundle across workers.
- *  `webpackConfigHook` lets the replay test swap a journey file for an edited copy. */
+ *  `webpackConfigHook` lets the replay test swap a journey file for an edited copy (never cached). */
 export function buildWorkflowBundle(options: Pick<BundleOptions, 'webpackConfigHook'> = {}): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, logger: quiet, ...options });
+  if (options.webpackConfigHook) return bundleWorkflowCode({ workflowsPath, logger: quiet, ...options });
+  return cachedBundle(() => bundleWorkflowCode({ workflowsPath, logger: quiet }));
+}
+
+const root = join(__dirname, '..');
+/** What the bundle can contain: the folders workflows/ may import (test/unit/layering.test.ts) and the
+ *  locked versions of the packages (the SDK, zod). */
+export const BUNDLE_INPUTS = ['workflows', 'domain', 'sdk', 'journeys'];
+
+/** A hash of every file the bundle can be built from: a change to any of them is a new bundle. */
+export function bundleInputsHash(): string {
+  const hash = createHash('sha256');
+  const add = (path: string): void => {
+    for (const name of readdirSync(path).sort()) {
+      const p = join(path, name);
+      if (statSync(p).isDirectory()) add(p);
+      else hash.update(`${p.slice(root.length)}\0`).update(readFileSync(p));
+    }
+  };
+  for (const dir of BUNDLE_INPUTS) add(join(root, dir));
+  hash.update(readFileSync(join(root, 'package-lock.json')));
+  return hash.digest('hex').slice(0, 32);
+}
+
+/**
+ * `WORKFLOW_BUNDLE_CACHE=<folder>` keeps bundles on disk by the hash of their inputs, so the processes of a
+ * test run (every test file, every worker process a fault test restarts, every CLI run) build it once
+ * instead of each spending 2–4 s of CPU in webpack. Unset (production, `npm start`), nothing is cached.
+ */
+async function cachedBundle(build: () => Promise<WorkflowBundleWithSourceMap>): Promise<WorkflowBundleWithSourceMap> {
+  const dir = process.env.WORKFLOW_BUNDLE_CACHE;
+  if (!dir) return build();
+  const file = join(dir, `${bundleInputsHash()}.json`);
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as WorkflowBundleWithSourceMap;
+  } catch {
+    // Not built yet (or a torn file from before renames were atomic): build it.
+  }
+  const bundle = await build();
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify({ code: bundle.code, sourceMap: bundle.sourceMap }));
+  renameSync(tmp, file);
+  pruneBundles(dir, 8);
+  return bundle;
+}
+
+/** Keeps the `keep` newest bundles of a cache folder (each is a few MB; every edit of a journey makes one). */
+function pruneBundles(dir: string, keep: number): void {
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => ({ path: join(dir, f), mtime: statSync(join(dir, f)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const { path } of files.slice(keep)) rmSync(path, { force: true });
 }
 
 /** The same bundle, built in a worker thread: webpack's memory (about 90 MB of RSS that a Node process keeps
  *  once it has grown) goes away with the thread instead of staying in the worker process for its lifetime.
  *  What worker/main.ts uses (docs/benchmarks.md). */
 export function buildWorkflowBundleInThread(): Promise<WorkflowBundleWithSourceMap> {
+  return cachedBundle(bundleInThread);
+}
+
+function bundleInThread(): Promise<WorkflowBundleWithSourceMap> {
   return new Promise((resolve, reject) => {
     const thread = new Thread(
       `const { parentPort, workerData } = require('node:worker_threads');

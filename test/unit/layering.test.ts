@@ -2,6 +2,7 @@
 // folders (docs/architecture.md, "Layers"); this test keeps it true and names every import against it.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
+import { BUNDLE_INPUTS } from '../../worker/bundle';
 
 const root = join(__dirname, '..', '..');
 
@@ -100,4 +101,14 @@ test('tsc checks every layer that holds TypeScript (a folder left out of tsconfi
   const { include } = JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8')) as { include: string[] };
   const withTs = Object.keys(LAYERS).filter((layer) => sourceFiles(join(root, layer)).some((f) => f.endsWith('.ts')));
   expect(withTs.filter((layer) => !include.includes(layer))).toEqual([]);
+});
+
+test('the workflow bundle cache hashes every folder the bundle can include (worker/bundle.ts BUNDLE_INPUTS)', () => {
+  // A folder the workflows may import but the hash leaves out would let a test run use a stale bundle.
+  const reachable = new Set<string>(['workflows']);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const layer of [...reachable]) for (const dep of LAYERS[layer]) if (!reachable.has(dep)) grew = Boolean(reachable.add(dep));
+  }
+  expect([...BUNDLE_INPUTS].sort()).toEqual([...reachable].sort());
 });
