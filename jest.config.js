@@ -9,6 +9,8 @@ module.exports = {
   // one worker Jest also never runs tests inside its own process, so a stray handle left by a test cannot
   // keep `npm test` from exiting.
   maxWorkers: 3,
+  // Slowest files first, also on a fresh clone without Jest's cache (docs/testing.md).
+  testSequencer: '<rootDir>/test/sequencer.js',
   projects: [
     {
       displayName: 'unit',
@@ -20,6 +22,7 @@ module.exports = {
       displayName: 'integration',
       testEnvironment: 'node',
       transform,
+      setupFiles: ['<rootDir>/test/helpers/setupEnv.ts'],
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
     },
   ],
