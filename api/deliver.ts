@@ -1,11 +1,11 @@
-// Hands a request's events to Temporal (client/events.ts sendEvent: signal-with-start) and resolves only
-// when Temporal has every one of them. Events of one customer go in order, one after the other; customers
-// go in parallel, a few at a time. The whole request has one deadline: past it, or when Temporal is
+// Hands a request's events to Temporal (client/events.ts sendEvents: signal-with-start) and resolves only
+// when Temporal has every one of them. A customer's events go in order, in one signal; customers go in
+// parallel, a few at a time. The whole request has one deadline: past it, or when Temporal is
 // unreachable, it fails with 503 and the request's messageIds, so that the client retries with the same
 // ones (the customer workflow counts a repeated messageId once).
 import type { Client } from '@temporalio/client';
 import { isGrpcServiceError } from '@temporalio/client';
-import { sendEvent as defaultSendEvent } from '../client/events';
+import { sendEvents as defaultSendEvents } from '../client/events';
 import type { CustomerEvent } from '../sdk/events';
 import type { EngineConfig } from '../domain/engineConfig';
 import { DeadlineError, withDeadline } from '../client/deadline';
@@ -21,7 +21,7 @@ export interface DeliverOptions {
   concurrency?: number;
   /** Seconds for the Retry-After header of a 503. */
   retryAfterSeconds?: number;
-  sendEvent?: typeof defaultSendEvent;
+  sendEvents?: typeof defaultSendEvents;
 }
 
 export type Deliver = ((events: CustomerEvent[]) => Promise<void>) & {
@@ -67,7 +67,7 @@ export function byCustomer(events: CustomerEvent[]): CustomerEvent[][] {
 }
 
 export function createDeliver(options: DeliverOptions): Deliver {
-  const send = options.sendEvent ?? defaultSendEvent;
+  const send = options.sendEvents ?? defaultSendEvents;
   const concurrency = options.concurrency ?? 8;
   const retryAfter = String(options.retryAfterSeconds ?? 5);
   const sendOptions = { taskQueue: options.taskQueue, engine: options.engine };
@@ -90,11 +90,8 @@ export function createDeliver(options: DeliverOptions): Deliver {
     const lane = async (): Promise<void> => {
       while (failure === undefined && next < groups.length) {
         const group = groups[next++];
-        for (const event of group) {
-          if (failure !== undefined) return;
-          if (Date.now() >= deadline) throw new DeadlineError();
-          await withDeadline(options.client, deadline, () => track(send(options.client, event, sendOptions)));
-        }
+        if (Date.now() >= deadline) throw new DeadlineError();
+        await withDeadline(options.client, deadline, () => track(send(options.client, group, sendOptions)));
       }
     };
     const lanes = Array.from({ length: Math.min(concurrency, groups.length) }, () =>

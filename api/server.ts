@@ -40,8 +40,8 @@ export interface ServerDeps {
   metrics?: ApiMetrics;
   /** Clock of the rate limiter (ms). */
   now?: () => number;
-  /** Overrides for tests (e.g. a different sendEvent). */
-  deliver?: Partial<Pick<DeliverOptions, 'concurrency' | 'sendEvent' | 'retryAfterSeconds'>>;
+  /** Overrides for tests (e.g. a different sendEvents). */
+  deliver?: Partial<Pick<DeliverOptions, 'concurrency' | 'sendEvents' | 'retryAfterSeconds'>>;
   /** The codec endpoint for the Temporal UI (/codec/decode, /codec/encode); not served when unset. */
   codec?: CodecRouteDeps;
   /** The facts store for the operator dashboard (/dashboard); unset: the dashboard answers 503 (facts are off). */

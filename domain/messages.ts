@@ -10,6 +10,10 @@ export { customerWorkflowId, journeyWorkflowId, legacyJourneyWorkflowId, workflo
 // Customer workflow
 /** Every track/identify event enters here (signal-with-start from the API, CLI and simulate). */
 export const eventSignal = defineSignal<[CustomerEvent]>('event');
+/** One customer's events, in order, in one signal: what every sender uses (client/events.ts); a batch is one
+ *  history event and one billable action instead of one per event. `event` is the older single-event form,
+ *  still handled. Deploy workers that know `events` before the APIs that send it. */
+export const eventsSignal = defineSignal<[CustomerEvent[]]>('events');
 export const deliveryRequestSignal = defineSignal<[DeliveryRequest]>('deliveryRequest');
 export const journeyEndedSignal = defineSignal<[{ workflowId: string; status: JourneyRun['status']; at: string }]>('journeyEnded');
 export const updateTraitsSignal = defineSignal<[Properties]>('updateTraits');

@@ -13,6 +13,7 @@ import {
   deliveryRequestSignal,
   deliveryStatusSignal,
   eventSignal,
+  eventsSignal,
   forgetLinksSignal,
   journeyEndedSignal,
   journeysQuery,
@@ -96,6 +97,10 @@ function customerContext(input: CustomerInput): CustomerContext {
 /** Signal handlers only queue work for the main loop or make small state changes; none of them waits. */
 function handleSignals(ctx: CustomerContext): void {
   const { state, inbox } = ctx;
+  // `events` first: the signals that reach a new workflow before its first task go to their handlers as each is
+  // registered, and every sender now uses `events` (client/events.ts), so they keep their order. `event` stays for
+  // histories and senders from before it.
+  setHandler(eventsSignal, (events) => void inbox.push(...events.map((event) => ({ kind: 'event' as const, event }))));
   setHandler(eventSignal, (event) => void inbox.push({ kind: 'event', event }));
   setHandler(deliveryRequestSignal, (request) => void inbox.push({ kind: 'delivery', request, skip: [] }));
   setHandler(customerExitJourneySignal, (exit) => void inbox.push({ kind: 'exit', ...exit }));

@@ -14,7 +14,7 @@ import { deadlineBoundRetry } from '../../client/deadline';
 import { buildServer } from '../../api/server';
 import { loadConfig, type Config } from '../../config/config';
 import { createEngineWorker } from '../../worker/createWorker';
-import { profileQuery, stateQuery } from '../../domain/messages';
+import { customerWorkflowId, profileQuery, stateQuery } from '../../domain/messages';
 import { sharedBundle } from '../helpers/engine';
 import { eventually } from '../helpers/eventually';
 import { startTemporalProcess, type TemporalProcess } from '../../harness/temporalProcess';
@@ -181,6 +181,10 @@ test('200: track, identify and a Segment-style batch land on the customers, in o
   expect(grace.recentEvents.map((e) => `${e.messageId}:${e.name}`)).toEqual(['g-1:identify', 'g-2:api.project_created', 'g-3:api.project_shared']);
   expect(grace.traits).toMatchObject({ email: 'grace@example.com', plan: 'pro' });
   expect(grace.identities.timezone).toBe('America/New_York');
+  // A customer's events of one request are one signal (one history event, one billable action), in order.
+  const history = await client.workflow.getHandle(customerWorkflowId('grace')).fetchHistory();
+  const signals = (history.events ?? []).flatMap((e) => e.workflowExecutionSignaledEventAttributes?.signalName ?? []);
+  expect(signals).toEqual(['events']);
 
   expect(ids(await profileWhen('anon-1', (p) => p.recentEvents.length === 1))).toEqual(['anon-1-1']);
 });

@@ -202,7 +202,7 @@ describe('the codec endpoint without CODEC_AUTH_TOKEN refuses whatever came thro
           namespace: 'default',
           execution: { workflowId: customerWorkflowId(VICTIM) },
         });
-        const signal = (history?.events ?? []).find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'event');
+        const signal = (history?.events ?? []).find((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'events');
         const stored = signal?.workflowExecutionSignaledEventAttributes?.input?.payloads?.[0];
         if (stored) payload = payloadToJson(stored);
         return payload !== undefined;

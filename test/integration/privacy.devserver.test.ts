@@ -162,7 +162,7 @@ describe('(b) the codec endpoint', () => {
       namespace: 'default',
       execution: { workflowId: `customer:${secret.id}` },
     });
-    const signals = (history?.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'event');
+    const signals = (history?.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'events');
     expect(signals.length).toBeGreaterThanOrEqual(2);
     const [payload] = signals[0].workflowExecutionSignaledEventAttributes?.input?.payloads ?? [];
     expect(Buffer.from(payload.metadata?.encoding ?? []).toString()).toBe('binary/encrypted');
@@ -183,7 +183,7 @@ describe('(b) the codec endpoint', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe('http://localhost:8233');
     const [p] = ((await res.json()) as { payloads: Array<{ metadata: Record<string, string>; data: string }> }).payloads;
-    const event = defaultPayloadConverter.fromPayload({
+    const [event] = defaultPayloadConverter.fromPayload<unknown[]>({
       metadata: Object.fromEntries(Object.entries(p.metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
       data: Buffer.from(p.data, 'base64'),
     });
@@ -230,13 +230,13 @@ describe('(b) the codec endpoint', () => {
           events: Array<Record<string, { signalName?: string; input?: { payloads: Array<{ metadata: Record<string, string>; data: string }> } }>>;
         }
       ).events;
-      const signal = events.map((e) => e.workflowExecutionSignaledEventAttributes).find((a) => a?.signalName === 'event');
+      const signal = events.map((e) => e.workflowExecutionSignaledEventAttributes).find((a) => a?.signalName === 'events');
       const [p] = signal?.input?.payloads ?? [];
       return [Buffer.from(p.metadata.encoding, 'base64').toString(), Buffer.from(p.data, 'base64').toString('latin1')];
     };
     const [encoding, data] = await show(['--codec-endpoint', `${url}/codec`, '--codec-auth', `Bearer ${TOKEN}`]);
     expect(encoding).toBe('json/plain');
-    expect(JSON.parse(data)).toMatchObject({ type: 'identify', traits: { email: secret.email, phone: secret.phone } });
+    expect(JSON.parse(data)).toMatchObject([{ type: 'identify', traits: { email: secret.email, phone: secret.phone } }]);
     const [rawEncoding, rawData] = await show([]);
     expect(rawEncoding).toBe('binary/encrypted');
     expect(rawData).not.toContain(secret.email);

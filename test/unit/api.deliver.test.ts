@@ -14,7 +14,7 @@ const ev = (customerId: string, messageId: string): CustomerEvent => ({
   traits: {},
   context: {},
 });
-// withDeadline is the only Client method the delivery uses itself; sendEvent is replaced.
+// withDeadline is the only Client method the delivery uses itself; sendEvents is replaced.
 const client = { withDeadline: (_d: number, fn: () => Promise<unknown>) => fn() } as unknown as Client;
 const grpcError = (code: number) => Object.assign(new Error(`${code} grpc`), { code, details: '', metadata: {} });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -24,8 +24,8 @@ test('byCustomer keeps each customer in request order', () => {
   expect(groups.map((g) => g.map((e) => e.messageId))).toEqual([['1', '3'], ['2', '5'], ['4']]);
 });
 
-test("one customer's events go one after the other; customers in parallel, at most `concurrency` at once", async () => {
-  const log: string[] = [];
+test("one customer's events go in one call, in request order; customers in parallel, at most `concurrency` at once", async () => {
+  const calls: string[][] = [];
   let active = 0;
   let maxActive = 0;
   const deliver = createDeliver({
@@ -33,45 +33,42 @@ test("one customer's events go one after the other; customers in parallel, at mo
     taskQueue: 'q',
     timeoutMs: 5000,
     concurrency: 2,
-    sendEvent: async (_c, e) => {
+    sendEvents: async (_c, events) => {
       active += 1;
       maxActive = Math.max(maxActive, active);
-      log.push(`start ${e.messageId}`);
+      calls.push(events.map((e) => e.messageId));
       await sleep(20);
-      log.push(`end ${e.messageId}`);
       active -= 1;
-      return `customer:${e.customerId}`;
+      return `customer:${events[0].customerId}`;
     },
   });
   await deliver([ev('a', 'a1'), ev('b', 'b1'), ev('a', 'a2'), ev('c', 'c1'), ev('a', 'a3')]);
   expect(maxActive).toBe(2);
-  const a = log.filter((l) => l.endsWith('a1') || l.endsWith('a2') || l.endsWith('a3'));
-  expect(a).toEqual(['start a1', 'end a1', 'start a2', 'end a2', 'start a3', 'end a3']);
-  expect(log.filter((l) => l.startsWith('end'))).toHaveLength(5);
+  expect(calls).toEqual([['a1', 'a2', 'a3'], ['b1'], ['c1']]);
 });
 
-test('Temporal unreachable → 503 with Retry-After and every messageId of the request; later events are not sent', async () => {
-  const sent: string[] = [];
+test('Temporal unreachable → 503 with Retry-After and every messageId of the request; later customers are not sent', async () => {
+  const sent: string[][] = [];
   const deliver = createDeliver({
     client,
     taskQueue: 'q',
     timeoutMs: 5000,
     concurrency: 1,
-    sendEvent: async (_c, e) => {
-      sent.push(e.messageId);
-      if (e.messageId === 'a2') throw Object.assign(new Error('Failed to signalWithStart'), { cause: grpcError(14) });
+    sendEvents: async (_c, events) => {
+      sent.push(events.map((e) => e.messageId));
+      if (events[0].customerId === 'b') throw Object.assign(new Error('Failed to signalWithStart'), { cause: grpcError(14) });
       return 'x';
     },
   });
-  const err = (await deliver([ev('a', 'a1'), ev('a', 'a2'), ev('a', 'a3'), ev('b', 'b1')]).catch((e: unknown) => e)) as ApiError;
+  const err = (await deliver([ev('a', 'a1'), ev('b', 'b1'), ev('a', 'a2'), ev('c', 'c1')]).catch((e: unknown) => e)) as ApiError;
   expect(err.status).toBe(503);
   expect(err.headers['retry-after']).toBe('5');
-  expect(err.body()).toMatchObject({ error: 'temporal_unavailable', messageIds: ['a1', 'a2', 'a3', 'b1'] });
-  expect(sent).toEqual(['a1', 'a2']);
+  expect(err.body()).toMatchObject({ error: 'temporal_unavailable', messageIds: ['a1', 'b1', 'a2', 'c1'] });
+  expect(sent).toEqual([['a1', 'a2'], ['b1']]);
 });
 
 test('a hanging call ends at the deadline with 503, not a hang', async () => {
-  const deliver = createDeliver({ client, taskQueue: 'q', timeoutMs: 200, sendEvent: () => new Promise<string>(() => undefined) });
+  const deliver = createDeliver({ client, taskQueue: 'q', timeoutMs: 200, sendEvents: () => new Promise<string>(() => undefined) });
   const started = Date.now();
   const err = (await deliver([ev('a', 'a1')]).catch((e: unknown) => e)) as ApiError;
   expect(err.status).toBe(503);
@@ -83,7 +80,7 @@ test('a permanent rejection (e.g. unknown namespace) is a 500 that acknowledges 
     client,
     taskQueue: 'q',
     timeoutMs: 1000,
-    sendEvent: async () => Promise.reject(Object.assign(new Error('no namespace'), { cause: grpcError(5) })),
+    sendEvents: async () => Promise.reject(Object.assign(new Error('no namespace'), { cause: grpcError(5) })),
   });
   const err = (await deliver([ev('a', 'a1')]).catch((e: unknown) => e)) as ApiError;
   expect(err.status).toBe(500);
