@@ -102,12 +102,18 @@ export function actionsOf(history: History): Record<string, number> {
 function tally(name: string, source: string, histories: History[], messages: number, heartbeats = 0): CostCase {
   const eventsByType: Record<string, number> = {};
   const actionsByKind: Record<string, number> = heartbeats ? { 'activity heartbeat': heartbeats } : {};
+  const signalsByName: Record<string, number> = {};
+  const upsertsByKey: Record<string, number> = {};
+  const count = (o: Record<string, number>, k: string): void => void (o[k] = (o[k] ?? 0) + 1);
   let events = 0;
   for (const h of histories) {
     for (const e of h.events ?? []) {
-      const t = eventTypeName(e.eventType);
-      eventsByType[t] = (eventsByType[t] ?? 0) + 1;
+      count(eventsByType, eventTypeName(e.eventType));
       events += 1;
+      const signal = e.workflowExecutionSignaledEventAttributes?.signalName;
+      if (signal) count(signalsByName, signal);
+      const keys = Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {});
+      if (keys.length > 0) count(upsertsByKey, keys.sort().join('+'));
     }
     for (const [k, n] of Object.entries(actionsOf(h))) actionsByKind[k] = (actionsByKind[k] ?? 0) + n;
   }
@@ -123,6 +129,8 @@ function tally(name: string, source: string, histories: History[], messages: num
     perMessage: { historyEvents: messages ? round(events / messages) : 0, actions: messages ? round(actions / messages, 2) : 0 },
     eventsByType: sorted(eventsByType),
     actionsByKind: sorted(actionsByKind),
+    signalsByName: sorted(signalsByName),
+    upsertsByKey: sorted(upsertsByKey),
   };
 }
 

@@ -141,6 +141,10 @@ const CostCase = z.object({
   perMessage: z.object({ historyEvents: num, actions: num }),
   eventsByType: z.record(z.string(), z.number().int()),
   actionsByKind: z.record(z.string(), z.number().int()),
+  /** WorkflowExecutionSignaled events by signal name, and search attribute upserts by attribute: where the
+   *  signals and upserts of a message come from. */
+  signalsByName: z.record(z.string(), z.number().int()),
+  upsertsByKey: z.record(z.string(), z.number().int()),
 });
 export const CostResult = z.object({
   mapping: z.array(z.object({ eventType: z.string(), actions: z.string() })),
