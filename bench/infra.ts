@@ -57,11 +57,19 @@ export async function stopEverything(): Promise<void> {
 }
 
 /** Runs a TypeScript entry point as `node --import tsx <script>`: one process (no tsx wrapper), so its pid
- *  is the program's own. The environment is the caller's minus every omnijourney setting, plus `env`. */
-export async function spawnTs(name: string, script: string, env: Record<string, string>, ready: RegExp, timeoutMs = 180_000): Promise<ChildProc> {
+ *  is the program's own. The environment is the caller's minus every omnijourney setting, plus `env`;
+ *  `nodeArgs` go before `--import` (e.g. `--cpu-prof`, which NODE_OPTIONS does not allow). */
+export async function spawnTs(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  ready: RegExp,
+  timeoutMs = 180_000,
+  nodeArgs: string[] = [],
+): Promise<ChildProc> {
   const base: Record<string, string | undefined> = { ...process.env };
   for (const key of Object.keys(ConfigSchema.shape)) delete base[key];
-  const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(root, script)], {
+  const proc: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(root, script)], {
     cwd: root,
     env: { ...base, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -165,9 +173,11 @@ export interface InfraOptions {
   pragmas?: string[];
   /** The engine worker records facts to a PostgreSQL of the bench's own (default), as `npm start` does. */
   facts?: boolean;
+  /** Node options of the engine worker's process (bench/profile.ts --cpu-prof). */
+  workerNodeArgs?: string[];
 }
 
-export async function startInfra({ keep = false, workerEnv = {}, pragmas = [], facts = true }: InfraOptions = {}): Promise<Infra> {
+export async function startInfra({ keep = false, workerEnv = {}, pragmas = [], facts = true, workerNodeArgs = [] }: InfraOptions = {}): Promise<Infra> {
   const dir = mkdtempSync(join(tmpdir(), 'omnijourney-bench-'));
   const dbFile = join(dir, 'temporal.sqlite');
   const stops: Array<() => Promise<unknown>> = [];
@@ -217,7 +227,7 @@ export async function startInfra({ keep = false, workerEnv = {}, pragmas = [], f
     progress('starting the engine worker (worker/main.ts, bundles workflows/), the baseline worker and two ingest APIs');
     // allSettled: a process that started is stopped even when another one failed to.
     const results = await Promise.allSettled([
-      spawnTs('engine worker', 'worker/main.ts', { ...env(ENGINE_QUEUE), ...factsEnv, ...workerEnv }, /worker polling/),
+      spawnTs('engine worker', 'worker/main.ts', { ...env(ENGINE_QUEUE), ...factsEnv, ...workerEnv }, /worker polling/, 180_000, workerNodeArgs),
       spawnTs(
         'baseline worker',
         'bench/baseline/worker.ts',
