@@ -15,10 +15,6 @@ export interface DeliverInput {
   /** The customer's links now (link generation, the customer workflow's first run ID): what email signs the
    *  preference and unsubscribe links with. Missing from sends scheduled before link generations. */
   links?: { generation: number; incarnation: string };
-  /** The journey waiting for this send and the request ID it waits on: the activity signals it `sent` itself,
-   *  so the customer workflow need not (one workflow task less per message). Missing from sends scheduled
-   *  before the `activity-replies` patch, whose customer workflow answers the journey. */
-  replyTo?: { workflowId: string; id: string };
 }
 
 export interface DeliverOutput {

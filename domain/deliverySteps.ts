@@ -52,7 +52,7 @@ export function deliverInput(
   state: Pick<CustomerState, 'customerId' | 'traits'>,
   request: DeliveryRequest,
   send: Extract<Decision, { kind: 'send' }>,
-  claims: Pick<DeliverInput, 'links' | 'replyTo'>,
+  linkClaims: Pick<DeliverInput, 'links'>,
 ): DeliverInput {
   return {
     idempotencyKey: request.id,
@@ -63,7 +63,7 @@ export function deliverInput(
     template: request.template,
     topic: request.topic,
     vars: { customer: { id: state.customerId }, traits: state.traits, data: request.data, journey: request.journey },
-    ...claims,
+    ...linkClaims,
   };
 }
 

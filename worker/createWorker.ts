@@ -3,7 +3,6 @@ import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@tem
 import type { DeliveryActivities } from '../domain/delivery';
 import type { Fact } from '../domain/facts';
 import { buildWorkflowBundleInThread } from './bundle';
-import { answeringJourneys } from './journeyReplies';
 
 export interface EngineWorkerOptions {
   connection: NativeConnection;
@@ -36,7 +35,7 @@ export async function createEngineWorker(o: EngineWorkerOptions): Promise<Worker
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue,
-    activities: answeringJourneys(o.activities),
+    activities: o.activities,
     ...(o.payloadCodecs?.length ? { dataConverter: { payloadCodecs: o.payloadCodecs } } : {}),
     workflowBundle: o.workflowBundle ?? (await buildWorkflowBundleInThread()),
     maxCachedWorkflows: o.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,

@@ -12,9 +12,6 @@ import { deliveryResultSignal } from '../domain/messages';
 import { deliveryFact } from '../domain/facts';
 import { signalJourney, type CustomerContext } from './customerContext';
 
-/** The patch after which the deliver activity answers the journey for a successful send (DeliverInput.replyTo). */
-export const ACTIVITY_REPLIES_PATCH = 'activity-replies';
-
 // A normal activity, not a local one: with local activities a signal arriving mid-send made the core
 // SDK fail the workflow task ("a new WFT for a run which already has one") on the test server.
 const { deliver } = proxyActivities<DeliveryActivities>({
@@ -71,15 +68,10 @@ async function send(ctx: CustomerContext, attempt: Attempt, decision: Extract<De
   // The activity signs the mail's preference and unsubscribe links with the customer's current links. This is
   // behind a patch because the activity's input changed (sends recorded before it replay without).
   const linkClaims = patched('link-claims') ? { links: ctx.links() } : {};
-  // The activity tells the journey `sent` itself, the moment the provider accepted (and on a retry that finds
-  // the send journaled): the customer workflow's own signal cost a workflow task here, for the signal's
-  // acknowledgement, on every message. A failure still goes through this workflow (fallback, consent). Behind
-  // a patch: customer histories from before it signal the journey here, and replay so.
-  const replyTo = patched(ACTIVITY_REPLIES_PATCH) ? { replyTo: { workflowId: request.journeyWorkflowId, id: request.replyId ?? request.id } } : {};
   try {
-    const out = await deliver(deliverInput(state, request, decision, { ...linkClaims, ...replyTo }));
+    const out = await deliver(deliverInput(state, request, decision, linkClaims));
     record(ctx, { ...base, at: ctx.now().toISOString(), channel, to, status: 'sent', subject: out.subject, providerId: out.providerId });
-    if (!replyTo.replyTo) await replyToJourney(ctx, request, { status: 'sent', channel });
+    await replyToJourney(ctx, request, { status: 'sent', channel });
   } catch (err) {
     const { type, message } = failureOf(err);
     const reason = type ?? 'provider-error';
