@@ -1,6 +1,6 @@
 // Targeted forwarding (issue 18, engine cost): the customer workflow forwards an event only to the running
 // journeys that can use it (their exitOn, goal and `waits` events, and identify), on the time-skipping server.
-// Each forward left out is a journeyEvent signal (a billable action, about 9 history events) that is not there.
+// Each forward left out is a journeyEvent signal (a billable action, 7 history events) that is not there.
 import type { temporal } from '@temporalio/proto';
 import type { EngineConfig } from '../../domain/engineConfig';
 import { journeyStatusQuery, stateQuery } from '../../domain/messages';
