@@ -47,7 +47,7 @@ async function cachedBundle(build: () => Promise<WorkflowBundleWithSourceMap>): 
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as WorkflowBundleWithSourceMap;
   } catch {
-    // Not built yet (or a torn file from before renames were atomic): build it.
+    // Not built yet (or pruned by another process a moment ago): build it.
   }
   const bundle = await build();
   mkdirSync(dir, { recursive: true });
@@ -58,11 +58,19 @@ async function cachedBundle(build: () => Promise<WorkflowBundleWithSourceMap>): 
   return bundle;
 }
 
-/** Keeps the `keep` newest bundles of a cache folder (each is a few MB; every edit of a journey makes one). */
+/** Keeps the `keep` newest bundles of a cache folder (each is a few MB; every edit of a journey makes one).
+ *  Best effort: test processes prune side by side, and a file another one removed first is simply gone. */
 function pruneBundles(dir: string, keep: number): void {
+  const mtime = (path: string): number => {
+    try {
+      return statSync(path).mtimeMs;
+    } catch {
+      return 0;
+    }
+  };
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
-    .map((f) => ({ path: join(dir, f), mtime: statSync(join(dir, f)).mtimeMs }))
+    .map((f) => ({ path: join(dir, f), mtime: mtime(join(dir, f)) }))
     .sort((a, b) => b.mtime - a.mtime);
   for (const { path } of files.slice(keep)) rmSync(path, { force: true });
 }
