@@ -27,8 +27,9 @@ export interface E2eSize {
 type Side = 'engine' | 'baseline';
 let phase = 0;
 
-/** One message to a new recipient: resolves when the system accepted it (durably in Temporal). */
-function sender(infra: Infra, side: Side, group: string): (i: number) => Promise<void> {
+/** One message to a new recipient: resolves when the system accepted it (durably in Temporal). The e2e
+ *  workload and bench/profile.ts send the same message. */
+export function sender(infra: Infra, side: Side, group: string): (i: number) => Promise<void> {
   if (side === 'engine') {
     const url = `${infra.api.url}/v1/batch`;
     const headers = { authorization: `Bearer ${WRITE_KEY}`, 'content-type': 'application/json' };

@@ -18,7 +18,8 @@ import { performance } from 'node:perf_hooks';
 import type { temporal } from '@temporalio/proto';
 import { temporal as proto } from '@temporalio/proto';
 import { eventTypeName } from './cost';
-import { BASELINE_QUEUE, startInfra, stopEverything, WRITE_KEY, type Infra } from './infra';
+import { sender } from './e2e';
+import { startInfra, stopEverything, type Infra } from './infra';
 import { openLoop, percentiles, round, sleep, waitUntil } from './load';
 import { progress } from './report';
 import { benchAddress } from './sink';
@@ -195,33 +196,6 @@ const perMessage = (o: Record<string, number>, n: number) => Object.fromEntries(
 // ---- load -----------------------------------------------------------------------------------------------
 
 let groupSeq = 0;
-
-function sender(infra: Infra, side: Side, group: string): (i: number) => Promise<void> {
-  if (side === 'engine') {
-    const headers = { authorization: `Bearer ${WRITE_KEY}`, 'content-type': 'application/json' };
-    return async (i) => {
-      const id = `${group}-${i}`;
-      const body = JSON.stringify({
-        batch: [
-          { type: 'identify', userId: id, traits: { email: benchAddress(group, i), firstName: 'Bench' }, messageId: `${id}-identify` },
-          { type: 'track', userId: id, event: 'user.signed_up', properties: { plan: 'pro' }, messageId: `${id}-signup` },
-        ],
-      });
-      const res = await fetch(`${infra.api.url}/v1/batch`, { method: 'POST', headers, body, signal: AbortSignal.timeout(30_000) });
-      await res.arrayBuffer();
-      if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
-    };
-  }
-  return async (i) => {
-    await infra.client.workflow.signalWithStart('baselineMailer', {
-      workflowId: `baseline-${group}-${i}`,
-      taskQueue: BASELINE_QUEUE,
-      args: [],
-      signal: 'send',
-      signalArgs: [{ to: benchAddress(group, i), subject: 'Welcome to Acme, Bench!', text: 'Your pro plan is ready. Create your first project to get going.' }],
-    });
-  };
-}
 
 const workflowIds = (side: Side, group: string, i: number): string[] =>
   side === 'engine' ? [`customer:${group}-${i}`, `journey:welcome:${group}-${i}`] : [`baseline-${group}-${i}`];
