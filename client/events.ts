@@ -25,13 +25,14 @@ export async function sendEvents(client: Client, events: CustomerEvent[], option
     throw new Error(`sendEvents takes one customer's events (got ${valid.length === 0 ? 'none' : 'several customers'})`);
   }
   const workflowId = customerWorkflowId(customerId);
-  const start = {
+  await client.workflow.signalWithStart('customerWorkflow', {
     workflowId,
     taskQueue: options.taskQueue,
-    args: [{ customerId, config: options.engine }] as [{ customerId: string; config?: Partial<EngineConfig> }],
+    args: [{ customerId, config: options.engine }],
+    signal: eventsSignal,
+    signalArgs: [valid],
     typedSearchAttributes: [{ key: CUSTOMER_ID, value: customerId }],
     staticSummary: `customer ${customerId}`,
-  };
-  await client.workflow.signalWithStart('customerWorkflow', { ...start, signal: eventsSignal, signalArgs: [valid] });
+  });
   return workflowId;
 }

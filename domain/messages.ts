@@ -8,7 +8,7 @@ import type { CustomerState, DeliveryRequest, JourneyRun, LedgerEntry, LinkGuard
 export { customerWorkflowId, journeyWorkflowId, legacyJourneyWorkflowId, workflowIdPart } from './workflowIds';
 
 // Customer workflow
-/** Every track/identify event enters here (signal-with-start from the API, CLI and simulate). */
+/** One track/identify event: the form senders used before `events` (below); still handled for their histories. */
 export const eventSignal = defineSignal<[CustomerEvent]>('event');
 /** One customer's events, in order, in one signal: what every sender uses (client/events.ts); a batch is one
  *  history event and one billable action instead of one per event. `event` is the older single-event form,
