@@ -278,28 +278,19 @@ function segments(hs: Array<[string, History]>) {
   const s = { tasks: 0, taskQueuedMs: 0, taskInWorkerMs: 0, activityQueuedMs: 0, activityRunMs: 0 };
   for (const [, h] of hs) {
     const byId = new Map((h.events ?? []).map((e) => [Number(e.eventId), e]));
+    /** ms from the event `earlierId` names to `e` (0 when that event is not in the history). */
+    const since = (e: temporal.api.history.v1.IHistoryEvent, earlierId: unknown): number => {
+      const earlier = byId.get(Number(earlierId));
+      return earlier ? eventMs(e) - eventMs(earlier) : 0;
+    };
     for (const e of h.events ?? []) {
-      const started = e.workflowTaskStartedEventAttributes;
-      if (started) {
-        const sched = byId.get(Number(started.scheduledEventId));
-        if (sched) s.taskQueuedMs += eventMs(e) - eventMs(sched);
-      }
-      const done = e.workflowTaskCompletedEventAttributes;
-      if (done) {
+      if (e.workflowTaskStartedEventAttributes) s.taskQueuedMs += since(e, e.workflowTaskStartedEventAttributes.scheduledEventId);
+      if (e.workflowTaskCompletedEventAttributes) {
         s.tasks += 1;
-        const st = byId.get(Number(done.startedEventId));
-        if (st) s.taskInWorkerMs += eventMs(e) - eventMs(st);
+        s.taskInWorkerMs += since(e, e.workflowTaskCompletedEventAttributes.startedEventId);
       }
-      const aStarted = e.activityTaskStartedEventAttributes;
-      if (aStarted) {
-        const sched = byId.get(Number(aStarted.scheduledEventId));
-        if (sched) s.activityQueuedMs += eventMs(e) - eventMs(sched);
-      }
-      const aDone = e.activityTaskCompletedEventAttributes;
-      if (aDone) {
-        const st = byId.get(Number(aDone.startedEventId));
-        if (st) s.activityRunMs += eventMs(e) - eventMs(st);
-      }
+      if (e.activityTaskStartedEventAttributes) s.activityQueuedMs += since(e, e.activityTaskStartedEventAttributes.scheduledEventId);
+      if (e.activityTaskCompletedEventAttributes) s.activityRunMs += since(e, e.activityTaskCompletedEventAttributes.startedEventId);
     }
   }
   return s;
