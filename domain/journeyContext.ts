@@ -28,6 +28,10 @@ export interface JourneyInput {
   traits: Properties;
   timezone: string;
   clockOffsetMs: number;
+  /** Set by the customer workflow that starts the run: it learns the run's end from the child's completion, so
+   *  the run signals `journeyEnded` only once handed over (`journeyHandOver`, before that customer workflow
+   *  continues as new). Runs started without it always signal their end. */
+  endSeenByParent?: boolean;
 }
 
 export const MAX_TIMELINE = 300;

@@ -15,6 +15,8 @@ export const eventSignal = defineSignal<[CustomerEvent]>('event');
  *  still handled. Deploy workers that know `events` before the APIs that send it. */
 export const eventsSignal = defineSignal<[CustomerEvent[]]>('events');
 export const deliveryRequestSignal = defineSignal<[DeliveryRequest]>('deliveryRequest');
+/** A run's end, from a run whose end the customer workflow does not see as its child's completion (started before
+ *  `endSeenByParent`, or handed over by an earlier customer run). */
 export const journeyEndedSignal = defineSignal<[{ workflowId: string; status: JourneyRun['status']; at: string }]>('journeyEnded');
 export const updateTraitsSignal = defineSignal<[Properties]>('updateTraits');
 export interface ConsentChange {
@@ -63,6 +65,9 @@ export const journeyEventSignal = defineSignal<[JourneyEvent]>('journeyEvent');
 export const deliveryResultSignal = defineSignal<[{ id: string } & SendResult]>('deliveryResult');
 /** To a journey workflow (from the customer workflow or an operator): end this run now; nothing further is sent. */
 export const journeyExitSignal = defineSignal<[{ reason?: string }]>('exit');
+/** From the customer workflow that started this run, before it continues as new: its next run will not see this
+ *  run's completion, so signal `journeyEnded` at the end after all. */
+export const journeyHandOverSignal = defineSignal<[]>('journeyHandOver');
 
 export interface TimelineEntry {
   at: string;

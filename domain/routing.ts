@@ -210,7 +210,20 @@ export function exitTargets(state: Pick<CustomerState, 'journeys'>, exit: { work
   return runningJourneyIds(state).filter((id) => id === exit.workflowId || state.journeys[id]?.journey === exit.journey);
 }
 
-/** A journey reported its end (journeyEnded): re-entry and forwarding go by it from now on. */
+/** The customer workflow learns a run's end from its child's completion instead of a `journeyEnded` signal (one
+ *  signal, two workflow tasks and 9 history events less per run). Asked when a completion arrives for a run the
+ *  customer's state still has running, and before handing runs over at continue-as-new: one marker per workflow
+ *  run; histories from before it replay as they were recorded (their runs signalled). */
+export const END_BY_COMPLETION_PATCH = 'journey-end-by-completion';
+
+/** How a child run's end reads in the customer's record: its own status when it returned, `exited` when an operator
+ *  terminated it (the Temporal UI), `failed` otherwise (a non-retryable failure, a timeout). */
+export function endStatus(outcome: { status: JourneyRun['status'] } | { terminated: boolean }): JourneyRun['status'] {
+  if ('status' in outcome) return outcome.status;
+  return outcome.terminated ? 'exited' : 'failed';
+}
+
+/** A journey reported its end (journeyEnded, or its child's completion): re-entry and forwarding go by it from now on. */
 export function recordJourneyEnded(state: Pick<CustomerState, 'journeys'>, ended: { workflowId: string; status: JourneyRun['status']; at: string }): void {
   const run = state.journeys[ended.workflowId];
   if (run) Object.assign(run, { status: ended.status, endedAt: ended.at });

@@ -30,6 +30,7 @@ import { recordJourneyEnded } from '../domain/routing';
 import { deliveryFact } from '../domain/facts';
 import type { CustomerContext } from './customerContext';
 import { handleDelivery } from './delivery';
+import { handOverJourneys } from './journeyEnds';
 import { factRecorder } from './facts';
 import { phoneLookupPublisher } from './phoneLookup';
 import { exitJourneys, routeEvent } from './routing';
@@ -65,6 +66,8 @@ export async function customerWorkflow(input: CustomerInput): Promise<void> {
     if (!work) {
       if (readyToContinueAsNew()) {
         await condition(allHandlersFinished);
+        // The next run will not see this one's children close: they report their end to it by signal.
+        await handOverJourneys(ctx);
         if (inbox.length === 0) await continueAsNew<typeof customerWorkflow>({ ...input, state });
       }
       continue;
@@ -83,6 +86,7 @@ function customerContext(input: CustomerInput): CustomerContext {
     config,
     inbox: [],
     inFlight: 0,
+    watched: new Map(),
     now: () => new Date(Date.now() - config.clockOffsetMs),
     links: () => ({ generation: state.linkGeneration ?? 0, incarnation: workflowInfo().firstExecutionRunId }),
     deliveries: metricMeter.createCounter(

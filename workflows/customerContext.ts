@@ -3,7 +3,7 @@
 import { getExternalWorkflowHandle, log, type ExternalWorkflowHandle } from '@temporalio/workflow';
 import type { MetricCounter } from '@temporalio/common';
 import type { CustomerEvent } from '../sdk/events';
-import type { CustomerState, LinkState } from '../domain/customerState';
+import type { CustomerState, JourneyRun, LinkState } from '../domain/customerState';
 import type { Attempt } from '../domain/deliverySteps';
 import type { EngineConfig } from '../domain/engineConfig';
 import { markUnreachable } from '../domain/routing';
@@ -22,6 +22,9 @@ export interface CustomerContext {
   inbox: Work[];
   /** Sends whose deliver activity is running (no continue-as-new while one is). */
   inFlight: number;
+  /** The runs this workflow run started whose end it learns from their completion (workflows/journeyEnds.ts), by
+   *  workflow ID: the run's record, and the promise that settles once the completion is recorded. */
+  watched: Map<string, { run: JourneyRun; ended: Promise<void> }>;
   /** Engine time (server time − clockOffsetMs). */
   now(): Date;
   /** The customer's links as they are now: the generation, and this workflow chain's first run ID. */

@@ -27,6 +27,7 @@ import {
   journeyExitSignal,
   journeyEndedSignal,
   journeyEventSignal,
+  journeyHandOverSignal,
   journeyStatusQuery,
   updateTraitsSignal,
   type JourneyStatus,
@@ -95,17 +96,21 @@ export async function journeyWorkflow(input: JourneyInput): Promise<JourneyStatu
   setHandler(deliveryResultSignal, (r) => void results.set(r.id, r));
   setHandler(journeyExitSignal, ({ reason }) => run.onExit(reason));
   setHandler(journeyStatusQuery, () => run.status);
+  // The customer workflow run that started this one learns its end from the completion (workflows/journeyEnds.ts);
+  // a run started before that, or handed over before its customer workflow continued as new, signals it.
+  let signalEnd = input.endSeenByParent !== true;
+  setHandler(journeyHandOverSignal, () => void (signalEnd = true));
   const now = () => new Date(Date.now() - input.clockOffsetMs).toISOString();
   try {
     await run.run();
   } catch (err) {
-    // The run fails for good: tell the customer so it stops routing events here.
+    // The run fails for good: the customer stops routing events here.
     if (err instanceof ApplicationFailure) {
       fact({ kind: 'failed', at: now(), reason: err.message });
-      await customer.signal(journeyEndedSignal, { workflowId, status: 'failed', at: now() });
+      if (signalEnd) await customer.signal(journeyEndedSignal, { workflowId, status: 'failed', at: now() });
     }
     throw err;
   }
-  await customer.signal(journeyEndedSignal, { workflowId, status: run.status.status, at: now() });
+  if (signalEnd) await customer.signal(journeyEndedSignal, { workflowId, status: run.status.status, at: now() });
   return run.status;
 }

@@ -1,7 +1,7 @@
 // Carries out the routing decisions of domain/routing.ts for the customer workflow: starts journeys as child
 // workflows, forwards events to the running ones, and passes an operator's exit on. The patched() calls are
 // made here, in the same order and at the same points as always, because replay depends on it.
-import { ParentClosePolicy, WorkflowIdReusePolicy, log, patched, startChild, type ChildWorkflowOptions } from '@temporalio/workflow';
+import { ParentClosePolicy, WorkflowIdReusePolicy, log, patched, startChild, type ChildWorkflowHandle, type ChildWorkflowOptions } from '@temporalio/workflow';
 import type { CustomerEvent, JourneyEvent } from '../sdk/events';
 import type { AnyJourney } from '../sdk/journey';
 import { journeys } from '../journeys';
@@ -27,6 +27,7 @@ import {
 import { CUSTOMER_ID, JOURNEY_NAME, JOURNEY_STEP, JOURNEY_VERSION } from '../domain/searchAttributes';
 import { signalJourney, type CustomerContext } from './customerContext';
 import { journeyWorkflow, type JourneyInput } from './journey';
+import { watchEnd } from './journeyEnds';
 
 /** An event: dedupe, record, start the journeys it triggers, then forward it to the journeys that were already running
  *  and can use it. */
@@ -86,14 +87,15 @@ async function startJourney(ctx: CustomerContext, def: AnyJourney, event: Custom
   // encoded ID behind a patch: histories from before it replay with the IDs they used.
   const entry = decideEntry(ctx.state, def, match.key, match.ids, idsDiffer(match.ids) && patched(ENCODED_IDS_PATCH), at);
   if (entry.kind === 'skip') return ctx.fact({ ...base, key: match.key, kind: 'not-entered', reason: entry.reason, detail: event.name });
+  let child: ChildWorkflowHandle<typeof journeyWorkflow>;
   try {
-    await startChild(journeyWorkflow, journeyStartOptions(ctx, def, match, entry, jEvent));
+    child = await startChild(journeyWorkflow, journeyStartOptions(ctx, def, match, entry, jEvent));
   } catch (err) {
     // Already running under that ID (a race with its end): it will get the event as a signal instead.
     log.warn('journey not started', { workflowId: entry.workflowId, error: String(err) });
     return;
   }
-  recordEntry(ctx.state, entry, def.name, match.key, at);
+  watchEnd(ctx, child, recordEntry(ctx.state, entry, def.name, match.key, at));
 }
 
 /** The child workflow of a new run. ABANDON: it outlives the customer workflow's continue-as-new.
@@ -116,6 +118,8 @@ function journeyStartOptions(
     traits: state.traits,
     timezone: state.identities.timezone,
     clockOffsetMs: config.clockOffsetMs,
+    // This workflow run sees the child's completion (journeyEnds.ts): no journeyEnded signal unless handed over.
+    endSeenByParent: true,
   };
   return {
     workflowId: entry.workflowId,

@@ -1,10 +1,11 @@
 // Targeted forwarding (issue 18, engine cost): the customer workflow forwards an event only to the running
 // journeys that can use it (their exitOn, goal and `waits` events, and identify), on the time-skipping server.
 // Each forward left out is a journeyEvent signal (a billable action, 7 history events) that is not there.
+// And a run's end: the customer workflow learns it from the child's completion, with no journeyEnded signal.
 import type { temporal } from '@temporalio/proto';
 import type { EngineConfig } from '../../domain/engineConfig';
 import { journeyStatusQuery, stateQuery } from '../../domain/messages';
-import { TARGETED_FORWARDING_PATCH } from '../../domain/routing';
+import { END_BY_COMPLETION_PATCH, TARGETED_FORWARDING_PATCH } from '../../domain/routing';
 import { startTimeSkippingHarness, type TimeSkippingHarness } from '../helpers/timeSkipping';
 
 let h: TimeSkippingHarness;
@@ -34,6 +35,15 @@ const customerPatches = async (): Promise<string[]> =>
   (await history('customer:fern'))
     .flatMap((e) => e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads ?? [])
     .map((p) => (JSON.parse(Buffer.from(p.data ?? []).toString('utf8')) as { id: string }).id);
+
+/** The names of the signals this workflow received (`in`) or sent (`out`). */
+async function signals(workflowId: string): Promise<{ in: string[]; out: string[] }> {
+  const events = await history(workflowId);
+  return {
+    in: events.flatMap((e) => e.workflowExecutionSignaledEventAttributes?.signalName ?? []),
+    out: events.flatMap((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName ?? []),
+  };
+}
 
 async function send(name: string, properties: Record<string, unknown> = {}): Promise<void> {
   await h.engine.send({ customerId: 'fern', name, properties });
@@ -83,4 +93,10 @@ test('an event no running journey can use is forwarded to none; exitOn, waited-f
   expect(ended.journeys[WELCOME].status).toBe('exited');
   // One marker for the workflow run, recorded at the first forward left out.
   expect((await customerPatches()).filter((id) => id === TARGETED_FORWARDING_PATCH)).toHaveLength(1);
+
+  // Both ends reached the customer as their children's completion: no journeyEnded signal either way, one marker.
+  expect((await signals('customer:fern')).in).not.toContain('journeyEnded');
+  expect((await signals(CART)).out).toEqual([]);
+  expect((await signals(WELCOME)).out).toEqual(['deliveryRequest']);
+  expect((await customerPatches()).filter((id) => id === END_BY_COMPLETION_PATCH)).toHaveLength(1);
 });

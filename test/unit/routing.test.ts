@@ -16,6 +16,7 @@ import {
   matchTrigger,
   recordEntry,
   recordJourneyEnded,
+  endStatus,
   reentryRefusal,
   routePatch,
   runningJourneyIds,
@@ -253,6 +254,13 @@ describe('forwarding, exits and ends', () => {
     markUnreachable(state, 'journey:cart:carla:A', AT);
     expect(state.journeys['journey:welcome:carla']).toMatchObject({ status: 'completed', endedAt: AT.toISOString() });
     expect(state.journeys['journey:cart:carla:A']).toMatchObject({ status: 'converted' });
+  });
+
+  test("a child's completion reads as its own status; terminated by an operator as exited, any other failure as failed", () => {
+    expect(endStatus({ status: 'converted' })).toBe('converted');
+    expect(endStatus({ status: 'completed' })).toBe('completed');
+    expect(endStatus({ terminated: true })).toBe('exited');
+    expect(endStatus({ terminated: false })).toBe('failed');
   });
 });
 
