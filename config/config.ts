@@ -133,6 +133,8 @@ export const ConfigSchema = z.object({
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** Workflows the worker keeps in memory (sticky cache); unset: 250 (worker/createWorker.ts DEFAULT_MAX_CACHED_WORKFLOWS). */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+  /** How far the worker's heaps grow past their live size before a full collection, in %; 0: V8's own (worker/heap.ts). */
+  WORKER_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(300).default(30),
   PHONE_LOOKUP_SECRET: z.string().min(16, 'use at least 16 random characters').default(DEV_PHONE_LOOKUP_SECRET),
   // Privacy (README "Privacy"): payload encryption and the codec endpoint for the Temporal UI.
   PAYLOAD_ENCRYPTION: onOff.default(true),
@@ -178,6 +180,8 @@ export interface Config {
   workerMetricsPort: number;
   /** WORKER_MAX_CACHED_WORKFLOWS: the worker's workflow cache size; undefined = DEFAULT_MAX_CACHED_WORKFLOWS (worker/createWorker.ts). */
   workerMaxCachedWorkflows?: number;
+  /** WORKER_HEAP_GROWING_PERCENT (worker/heap.ts). */
+  workerHeapGrowingPercent: number;
   api: ApiConfig;
   smtp: { host: string; port: number; secure: boolean; user?: string; pass?: string; from: string; inboxPort: number };
   engine: EngineConfig;
@@ -302,6 +306,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     workerMetricsPort: e.WORKER_METRICS_PORT,
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+    workerHeapGrowingPercent: e.WORKER_HEAP_GROWING_PERCENT,
     api: {
       port: e.API_PORT,
       host: e.API_HOST,

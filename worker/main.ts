@@ -7,6 +7,7 @@ import { describePayloadKeys, resolvePayloadKeys } from '../config/payloadKeys';
 import { PayloadEncryptionCodec } from '../privacy/codec';
 import { connectClient, connectWorker } from '../client/connect';
 import { createEngineWorker } from './createWorker';
+import { setHeapGrowth } from './heap';
 import { startWorkerFacts } from './facts';
 import { registerSearchAttributes } from './searchAttributes';
 import { oncePerRunTaskFailureLogger } from './taskFailures';
@@ -14,6 +15,7 @@ import { oncePerRunTaskFailureLogger } from './taskFailures';
 async function main(): Promise<void> {
   // Refuses missing and development secrets in production mode (README "Configuration").
   const config = loadConfig(process.env, { role: 'worker' });
+  setHeapGrowth(config.workerHeapGrowingPercent);
   Runtime.install({
     // A bug in journey code: one line per run naming the journey, file and line, not one per retry of its task.
     logger: oncePerRunTaskFailureLogger(new DefaultLogger('WARN')),
