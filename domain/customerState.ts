@@ -59,6 +59,9 @@ export interface JourneyRun {
   entries: number;
   /** When a goal event after the run's end was attributed to it (goal.within, domain/attribution.ts). */
   convertedAfterEnd?: string;
+  /** Marked ended because a signal to it failed (markUnreachable), not because it said how it ended: the child's
+   *  completion, when it reaches this workflow run afterwards, still records its real status. */
+  unreachable?: true;
 }
 
 export interface Rejection {

@@ -217,20 +217,22 @@ export function exitTargets(state: Pick<CustomerState, 'journeys'>, exit: { work
 export const END_BY_COMPLETION_PATCH = 'journey-end-by-completion';
 
 /** How a child run's end reads in the customer's record: its own status when it returned, `exited` when an operator
- *  terminated it (the Temporal UI), `failed` otherwise (a non-retryable failure, a timeout). */
-export function endStatus(outcome: { status: JourneyRun['status'] } | { terminated: boolean }): JourneyRun['status'] {
+ *  terminated or cancelled it (the Temporal UI), `failed` otherwise (a non-retryable failure, a timeout). */
+export function endStatus(outcome: { status: JourneyRun['status'] } | { byOperator: boolean }): JourneyRun['status'] {
   if ('status' in outcome) return outcome.status;
-  return outcome.terminated ? 'exited' : 'failed';
+  return outcome.byOperator ? 'exited' : 'failed';
 }
 
 /** A journey reported its end (journeyEnded, or its child's completion): re-entry and forwarding go by it from now on. */
 export function recordJourneyEnded(state: Pick<CustomerState, 'journeys'>, ended: { workflowId: string; status: JourneyRun['status']; at: string }): void {
   const run = state.journeys[ended.workflowId];
-  if (run) Object.assign(run, { status: ended.status, endedAt: ended.at });
+  if (!run) return;
+  Object.assign(run, { status: ended.status, endedAt: ended.at });
+  delete run.unreachable;
 }
 
 /** A signal to a running journey failed: the run ended between the bookkeeping and the signal. */
 export function markUnreachable(state: Pick<CustomerState, 'journeys'>, workflowId: string, at: Date): void {
   const run = state.journeys[workflowId];
-  if (run && run.status === 'running') Object.assign(run, { status: 'completed', endedAt: at.toISOString() });
+  if (run && run.status === 'running') Object.assign(run, { status: 'completed', endedAt: at.toISOString(), unreachable: true });
 }

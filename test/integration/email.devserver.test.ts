@@ -1,12 +1,14 @@
 // End to end on a real Temporal dev server (the one `npm start` runs): an event in, a real mail out
 // through a real SMTP server, and both workflows findable the way an operator would look for them.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
 import { createDeliveryActivities } from '../../activities/delivery';
 import { DEFAULT_ENGINE_CONFIG } from '../../domain/engineConfig';
 import { phoneLookupKey } from '../../domain/lookup';
 import { forgetLinksSignal, journeyStatusQuery, profileQuery, stateQuery } from '../../domain/messages';
-import { startDevServer, startEngine, type RunningEngine } from '../helpers/engine';
+import { sharedBundle, startDevServer, startEngine, type RunningEngine } from '../helpers/engine';
 import { eventually } from '../helpers/eventually';
+import { testCodec } from '../helpers/privacy';
 import { emailActivitiesFor, recipient, startSmtpSink, type SmtpSink } from '../../harness/smtpSink';
 
 let env: TestWorkflowEnvironment;
@@ -150,13 +152,18 @@ test('the customer workflow continues-as-new before its history grows large, wit
     const cartEvents = (await cart.fetchHistory()).events ?? [];
     expect(cartEvents.flatMap((e) => e.workflowExecutionSignaledEventAttributes?.signalName ?? [])).toContain('journeyHandOver');
     expect(cartEvents.flatMap((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName ?? [])).toContain('journeyEnded');
+    // The first run's history, hand-over and continue-as-new included, replays with this code.
+    const firstRun = await small.client.workflow.getHandle('customer:quinn', first).fetchHistory();
+    const sent = (firstRun.events ?? []).flatMap((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName ?? []);
+    expect(sent).toContain('journeyHandOver');
+    await Worker.runReplayHistory({ workflowBundle: await sharedBundle(), dataConverter: { payloadCodecs: [testCodec()] } }, firstRun, 'customer:quinn');
   } finally {
     await small.stop();
   }
 });
 
 // On the dev server: the time-skipping server does not tell a parent that its child was terminated.
-test('a run an operator terminates in the Temporal UI counts as exited, and the customer can enter the journey again', async () => {
+test('a run an operator terminates or cancels in the Temporal UI counts as exited, and the customer can enter the journey again', async () => {
   const cart = 'journey:abandoned-cart:gale:G';
   const checkout = { cartId: 'G', items: [{ sku: 'sku-G', name: 'Gale kite', price: 30 }], value: 30 };
   await engine.send({ customerId: 'gale', type: 'identify', name: 'identify', traits: { email: 'gale@example.com' } });
@@ -179,7 +186,9 @@ test('a run an operator terminates in the Temporal UI counts as exited, and the 
   );
   expect(second.status).toBe('running');
   expect((await engine.client.workflow.getHandle(cart).describe()).runId).not.toBe(first);
-  await engine.client.workflow.getHandle(cart).terminate('test over');
+  // Cancelled in the UI: exited as well.
+  await engine.client.workflow.getHandle(cart).cancel();
+  await eventually('the customer to record the cancelled run', async () => (await runOf())?.status === 'exited', { timeoutMs: 20_000 });
 });
 
 test('a customer is findable by an HMAC of their phone number (for inbound SMS), never by the number itself', async () => {

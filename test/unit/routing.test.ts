@@ -252,15 +252,20 @@ describe('forwarding, exits and ends', () => {
     expect(state.journeys['journey:unknown:carla']).toBeUndefined();
     markUnreachable(state, 'journey:welcome:carla', AT);
     markUnreachable(state, 'journey:cart:carla:A', AT);
-    expect(state.journeys['journey:welcome:carla']).toMatchObject({ status: 'completed', endedAt: AT.toISOString() });
+    expect(state.journeys['journey:welcome:carla']).toMatchObject({ status: 'completed', endedAt: AT.toISOString(), unreachable: true });
     expect(state.journeys['journey:cart:carla:A']).toMatchObject({ status: 'converted' });
+    expect(state.journeys['journey:cart:carla:A'].unreachable).toBeUndefined();
+    // Its completion, arriving after the failed signal, says how it really ended.
+    recordJourneyEnded(state, { workflowId: 'journey:welcome:carla', status: 'exited', at: '2026-06-10T13:05:00.000Z' });
+    expect(state.journeys['journey:welcome:carla']).toEqual(expect.objectContaining({ status: 'exited', endedAt: '2026-06-10T13:05:00.000Z' }));
+    expect(state.journeys['journey:welcome:carla'].unreachable).toBeUndefined();
   });
 
-  test("a child's completion reads as its own status; terminated by an operator as exited, any other failure as failed", () => {
+  test("a child's completion reads as its own status; terminated or cancelled by an operator as exited, any other failure as failed", () => {
     expect(endStatus({ status: 'converted' })).toBe('converted');
     expect(endStatus({ status: 'completed' })).toBe('completed');
-    expect(endStatus({ terminated: true })).toBe('exited');
-    expect(endStatus({ terminated: false })).toBe('failed');
+    expect(endStatus({ byOperator: true })).toBe('exited');
+    expect(endStatus({ byOperator: false })).toBe('failed');
   });
 });
 
