@@ -1,11 +1,14 @@
-// A token bucket per write key, counted in events: it refills at `perSecond` and holds at most `burst`.
-// A request takes as many tokens as it has events, all or nothing (a request larger than the bucket
-// passes only when the bucket is full, leaving it in debt). Keys are the configured write keys'
-// ids, so the number of buckets is bounded.
+// A token bucket per key: it refills at `perSecond` and holds at most `burst`. The ingest routes key it by
+// write key and count events: a request takes as many tokens as it has events, all or nothing (a request
+// larger than the bucket passes only when the bucket is full, leaving it in debt); the write keys are
+// configured, so their buckets are few. The dashboard's sign-in keys it by client address, which strangers
+// choose: `maxKeys` then bounds the buckets, forgetting the one used longest ago.
 
 export interface RateLimitOptions {
   perSecond: number;
   burst: number;
+  /** Most buckets kept; past it, the one used longest ago goes (it starts full when it comes back). */
+  maxKeys?: number;
   /** Milliseconds; injectable for tests. */
   now?: () => number;
 }
@@ -28,7 +31,13 @@ export class TokenBuckets {
     const b = this.buckets.get(key) ?? { tokens: burst, at: now };
     b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * perSecond);
     b.at = now;
+    // Re-inserted: the map's order is the order of last use.
+    this.buckets.delete(key);
     this.buckets.set(key, b);
+    if (this.options.maxKeys !== undefined && this.buckets.size > this.options.maxKeys) {
+      const oldest = this.buckets.keys().next().value;
+      if (oldest !== undefined) this.buckets.delete(oldest);
+    }
     // A request bigger than the bucket passes when the bucket is full, and leaves it in debt.
     if (cost <= b.tokens || (cost > burst && b.tokens >= burst)) {
       b.tokens -= cost;

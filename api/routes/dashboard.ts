@@ -20,6 +20,7 @@ import { buildReport, listJourneys, windowBound } from '../../reporting/report';
 import type { ReportWindow } from '../../reporting/types';
 import { createWriteKeys, readAuthorization } from '../auth';
 import { addFormParser, field } from '../forms';
+import { TokenBuckets } from '../rateLimit';
 import { htmlPageHeaders } from '../html';
 
 export interface DashboardRouteDeps {
@@ -31,6 +32,10 @@ export interface DashboardRouteDeps {
   /** Clock of the session cookie's expiry (ms). */
   now?: () => number;
 }
+
+/** Sign-in attempts per client address: 20 at once, then one every 3 s. A token is a long random secret that no
+ *  rate makes guessable; this keeps one client from trying thousands a minute, and the buckets bounded. */
+export const LOGIN_ATTEMPTS = { perSecond: 1 / 3, burst: 20, maxKeys: 10_000 };
 
 export const SESSION_COOKIE = 'oj_dashboard';
 /** A sign-in lasts a working day. */
@@ -214,7 +219,13 @@ export async function dashboardRoutes(app: FastifyInstance, deps: DashboardRoute
     return html(reply, 200, renderJourney(report));
   });
 
+  const attempts = new TokenBuckets(LOGIN_ATTEMPTS);
   app.post('/dashboard/login', async (request, reply) => {
+    const allowed = attempts.take(request.ip, 1);
+    if (!allowed.ok) {
+      const wait = allowed.retryAfterSeconds;
+      return html(reply.header('retry-after', String(wait)), 429, renderNotice('Too many sign-in attempts', [`Wait ${wait} seconds, then sign in again.`]));
+    }
     const token = field(request.body, 'token') ?? '';
     const next = safeNext(field(request.body, 'next'));
     if (!token || token.length > 1024 || !auth.verifyToken(token)) return html(reply, 401, renderLogin({ next, refused: true }));

@@ -14,7 +14,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { createOperatorAuth } from '../../api/routes/dashboard';
+import { LOGIN_ATTEMPTS, createOperatorAuth } from '../../api/routes/dashboard';
 import { buildServer } from '../../api/server';
 import { loadConfig } from '../../config/config';
 import { factId, type Fact, type FactInput } from '../../domain/facts';
@@ -377,6 +377,32 @@ test('a journey named <script> is shown as text, in the list and on its page', a
     expect(await page.locator('script, img').count()).toBe(0);
   } finally {
     await context.close();
+  }
+});
+
+test('sign-in attempts are limited per client: past the burst even the right token waits, with a page and Retry-After', async () => {
+  // A server of its own, so its buckets start full and the other tests' sign-ins do not count.
+  const config = loadConfig({ OPERATOR_TOKENS: OPERATOR_TOKEN, API_WRITE_KEYS: WRITE_KEY });
+  const own = buildServer({ client: new Client({ connection }), taskQueue: 'unused', api: config.api, store: { db: pool } });
+  const base = await own.listen({ port: 0, host: '127.0.0.1' });
+  const login = (token: string) =>
+    fetch(`${base}/dashboard/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token, next: '/dashboard' }).toString(),
+    });
+  try {
+    const statuses: number[] = [];
+    for (let i = 0; i < LOGIN_ATTEMPTS.burst; i++) statuses.push((await login(`wrong-token-${i}-0123456789`)).status);
+    expect(statuses).toEqual(Array(LOGIN_ATTEMPTS.burst).fill(401));
+    const limited = await login(OPERATOR_TOKEN);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(limited.headers.get('set-cookie')).toBeNull();
+    expect(await limited.text()).toContain('<h1>Too many sign-in attempts</h1>');
+  } finally {
+    await own.close();
   }
 });
 

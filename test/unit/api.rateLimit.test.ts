@@ -47,3 +47,15 @@ test('nonsense settings are refused', () => {
   expect(() => new TokenBuckets({ perSecond: 0, burst: 10 })).toThrow();
   expect(() => new TokenBuckets({ perSecond: 1, burst: 0 })).toThrow();
 });
+
+test('with maxKeys, the bucket used longest ago is forgotten (and starts full again), the others keep their debt', () => {
+  let now = 0;
+  const b = new TokenBuckets({ perSecond: 1, burst: 1, maxKeys: 2, now: () => now });
+  expect(b.take('a', 1).ok).toBe(true);
+  expect(b.take('b', 1).ok).toBe(true);
+  expect(b.take('a', 1).ok).toBe(false); // a is empty, and now the most recently used
+  expect(b.take('c', 1).ok).toBe(true); // a third key: b, used longest ago, goes
+  expect(b.take('a', 1).ok).toBe(false); // a kept its state
+  expect(b.take('b', 1).ok).toBe(true); // b starts full again (and pushes out c)
+  expect(b.take('c', 1).ok).toBe(true);
+});
