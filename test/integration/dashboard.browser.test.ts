@@ -213,6 +213,15 @@ afterAll(async () => {
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
+/** The sign-in form's POST, without a browser: the response itself, not where it redirects. */
+const postLogin = (base: string, token: string, next = '/dashboard') =>
+  fetch(`${base}/dashboard/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token, next }).toString(),
+  });
+
 test('before the worker has created the facts table, the dashboard says "no facts yet" (the API never migrates)', async () => {
   const res = await fetch(`${url}/dashboard`, { headers: bearer(OPERATOR_TOKEN) });
   expect(res.status).toBe(200);
@@ -328,13 +337,7 @@ test('no cookie, a forged or foreign one, or a write key: no data, only the sign
     }
   }
   // The login itself: a wrong token and a write key get the same page.
-  const login = (token: string) =>
-    fetch(`${url}/dashboard/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token, next: '/dashboard' }).toString(),
-    });
+  const login = (token: string) => postLogin(url, token);
   const [wrong, writeKey, right] = await Promise.all([login('wrong-token-0123456789'), login(WRITE_KEY), login(OPERATOR_TOKEN)]);
   expect([wrong.status, writeKey.status, right.status]).toEqual([401, 401, 303]);
   expect(await wrong.text()).toBe(await writeKey.text());
@@ -342,12 +345,7 @@ test('no cookie, a forged or foreign one, or a write key: no data, only the sign
   expect(right.headers.get('location')).toBe('/dashboard');
   expect(right.headers.get('set-cookie')).toMatch(/^oj_dashboard=\d+\.[\w-]{43}; Path=\/dashboard; HttpOnly; SameSite=Strict; Max-Age=28800$/);
   // Only back into the dashboard: never to another site.
-  const away = await fetch(`${url}/dashboard/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ token: OPERATOR_TOKEN, next: '//evil.example/dashboard' }).toString(),
-  });
+  const away = await postLogin(url, OPERATOR_TOKEN, '//evil.example/dashboard');
   expect(away.headers.get('location')).toBe('/dashboard');
 });
 
@@ -385,13 +383,7 @@ test('sign-in attempts are limited per client: past the burst even the right tok
   const config = loadConfig({ OPERATOR_TOKENS: OPERATOR_TOKEN, API_WRITE_KEYS: WRITE_KEY });
   const own = buildServer({ client: new Client({ connection }), taskQueue: 'unused', api: config.api, store: { db: pool } });
   const base = await own.listen({ port: 0, host: '127.0.0.1' });
-  const login = (token: string) =>
-    fetch(`${base}/dashboard/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token, next: '/dashboard' }).toString(),
-    });
+  const login = (token: string) => postLogin(base, token);
   try {
     const statuses: number[] = [];
     for (let i = 0; i < LOGIN_ATTEMPTS.burst; i++) statuses.push((await login(`wrong-token-${i}-0123456789`)).status);
