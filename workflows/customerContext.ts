@@ -23,8 +23,8 @@ export interface CustomerContext {
   /** Sends whose deliver activity is running (no continue-as-new while one is). */
   inFlight: number;
   /** The runs this workflow run started whose end it learns from their completion (workflows/journeyEnds.ts), by
-   *  workflow ID: the run's record, and the promise that settles once the completion is recorded. */
-  watched: Map<string, { run: JourneyRun; ended: Promise<void> }>;
+   *  workflow ID; a run leaves the map when its completion arrives or it is handed over. */
+  watched: Map<string, JourneyRun>;
   /** Engine time (server time − clockOffsetMs). */
   now(): Date;
   /** The customer's links as they are now: the generation, and this workflow chain's first run ID. */

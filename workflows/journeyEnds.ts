@@ -22,17 +22,20 @@ import type { journeyWorkflow } from './journey';
  *  between its close and this (markUnreachable) gets its real status here. */
 export function watchEnd(ctx: CustomerContext, child: ChildWorkflowHandle<typeof journeyWorkflow>, run: JourneyRun): void {
   const byOperator = (err: unknown) => err instanceof ChildWorkflowFailure && (err.cause instanceof TerminatedFailure || err.cause instanceof CancelledFailure);
-  const ended = child.result().then(
-    (status) => endStatus(status),
-    (err: unknown) => endStatus({ byOperator: byOperator(err) }),
-  );
-  const recorded = ended.then((status) => {
-    if (ctx.watched.get(run.workflowId)?.run === run) ctx.watched.delete(run.workflowId);
-    if (ctx.state.journeys[run.workflowId] !== run || (run.status !== 'running' && !run.unreachable)) return;
-    // Histories from before the patch replay without it: their runs signalled, and the state went by the signal.
-    if (patched(END_BY_COMPLETION_PATCH)) recordJourneyEnded(ctx.state, { workflowId: run.workflowId, status, at: ctx.now().toISOString() });
-  });
-  ctx.watched.set(run.workflowId, { run, ended: recorded });
+  void child
+    .result()
+    .then(
+      (status) => endStatus(status),
+      (err: unknown) => endStatus({ byOperator: byOperator(err) }),
+    )
+    .then((status) => {
+      // Off the watch list first: a hand-over waiting for this completion (below) goes by it.
+      if (ctx.watched.get(run.workflowId) === run) ctx.watched.delete(run.workflowId);
+      if (ctx.state.journeys[run.workflowId] !== run || (run.status !== 'running' && !run.unreachable)) return;
+      // Histories from before the patch replay without it: their runs signalled, and the state went by the signal.
+      if (patched(END_BY_COMPLETION_PATCH)) recordJourneyEnded(ctx.state, { workflowId: run.workflowId, status, at: ctx.now().toISOString() });
+    });
+  ctx.watched.set(run.workflowId, run);
 }
 
 /** How long a continue-as-new waits for the completion of a run that closed before its hand-over reached it. */
@@ -43,16 +46,15 @@ const HAND_OVER_WAIT = '1 minute';
  *  for a minute at most: a run that takes no signal for another reason, or whose completion goes elsewhere (a
  *  customer workflow reset in the UI), then counts as ended, as when a forward to it fails. */
 export async function handOverJourneys(ctx: CustomerContext): Promise<void> {
-  const going = [...ctx.watched.values()].filter(({ run }) => ctx.state.journeys[run.workflowId] === run && run.status === 'running');
+  const going = [...ctx.watched.values()].filter((run) => ctx.state.journeys[run.workflowId] === run && run.status === 'running');
   if (going.length === 0 || !patched(END_BY_COMPLETION_PATCH)) return;
   await Promise.all(
-    going.map(async ({ run, ended }) => {
+    going.map(async (run) => {
       try {
         await getExternalWorkflowHandle(run.workflowId).signal(journeyHandOverSignal);
       } catch {
-        let recorded = false;
-        void ended.then(() => (recorded = true));
-        if (!(await condition(() => recorded, HAND_OVER_WAIT))) markUnreachable(ctx.state, run.workflowId, ctx.now());
+        const completed = (): boolean => ctx.watched.get(run.workflowId) !== run;
+        if (!(await condition(completed, HAND_OVER_WAIT))) markUnreachable(ctx.state, run.workflowId, ctx.now());
       }
       ctx.watched.delete(run.workflowId);
     }),
