@@ -6,13 +6,17 @@ import { bundleWorkflowCode, type BundleOptions, type WorkflowBundleWithSourceMa
 
 export const workflowsPath = require.resolve('../workflows');
 
+type BundleHook = Pick<BundleOptions, 'webpackConfigHook' | 'preloadModules'>;
+/** worker/sharedZod.cjs: every bundle shares one copy of zod among its workflows. */
+const { withSharedZod, SHARED_ZOD_FILES } = require('./sharedZod.cjs') as { withSharedZod: (options?: BundleHook) => BundleHook; SHARED_ZOD_FILES: string[] };
+
 const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error };
 
 /** Bundles workflows/ (with journeys/ and sdk/) once; tests and simulate reuse the bundle across workers.
  *  `webpackConfigHook` lets the replay test swap a journey file for an edited copy (never cached). */
 export function buildWorkflowBundle(options: Pick<BundleOptions, 'webpackConfigHook'> = {}): Promise<WorkflowBundleWithSourceMap> {
-  if (options.webpackConfigHook) return bundleWorkflowCode({ workflowsPath, logger: quiet, ...options });
-  return cachedBundle(() => bundleWorkflowCode({ workflowsPath, logger: quiet }));
+  if (options.webpackConfigHook) return bundleWorkflowCode({ workflowsPath, logger: quiet, ...withSharedZod(options) });
+  return cachedBundle(() => bundleWorkflowCode({ workflowsPath, logger: quiet, ...withSharedZod() }));
 }
 
 const root = join(__dirname, '..');
@@ -31,6 +35,7 @@ export function bundleInputsHash(): string {
     }
   };
   for (const dir of BUNDLE_INPUTS) add(join(root, dir));
+  for (const file of SHARED_ZOD_FILES) hash.update(readFileSync(file));
   hash.update(readFileSync(join(root, 'package-lock.json')));
   return hash.digest('hex').slice(0, 32);
 }
@@ -87,12 +92,13 @@ function bundleInThread(): Promise<WorkflowBundleWithSourceMap> {
     const thread = new Thread(
       `const { parentPort, workerData } = require('node:worker_threads');
        const { bundleWorkflowCode } = require(workerData.sdk);
+       const { withSharedZod } = require(workerData.sharedZod);
        const logger = { log() {}, trace() {}, debug() {}, info() {}, warn: (m, meta) => console.warn(m, meta ?? ''), error: (m, meta) => console.error(m, meta ?? '') };
-       bundleWorkflowCode({ workflowsPath: workerData.workflowsPath, logger }).then(
+       bundleWorkflowCode({ workflowsPath: workerData.workflowsPath, logger, ...withSharedZod() }).then(
          (bundle) => parentPort.postMessage({ bundle }),
          (err) => parentPort.postMessage({ error: String(err && err.stack || err) }),
        );`,
-      { eval: true, workerData: { workflowsPath, sdk: require.resolve('@temporalio/worker') } },
+      { eval: true, workerData: { workflowsPath, sdk: require.resolve('@temporalio/worker'), sharedZod: require.resolve('./sharedZod.cjs') } },
     );
     thread.once('message', (m: { bundle?: WorkflowBundleWithSourceMap; error?: string }) => {
       void thread.terminate();
