@@ -117,6 +117,8 @@ const IdleSide = z.object({
   wakeErrors: z.number().int(),
   drained: z.boolean(),
   workerRssAfterWakeMB: num.nullable(),
+  /** VmHWM after the wake: the highest RSS of the side, the wake included (absent in documents before 30 Nov 2026). */
+  workerPeakRssThroughWakeMB: num.nullable().optional(),
   firstError: z.string().optional(),
 });
 export const IdleResult = z.object({
@@ -127,8 +129,9 @@ export const IdleResult = z.object({
   engine: IdleSide,
   baseline: IdleSide,
   ratios: z.object({ enterTime: num, workerRss: num.nullable(), dbGrowth: num.nullable(), wakeTime: num }),
-  target: z.object({ workerRssMB: num }),
+  target: z.object({ workerRssMB: num, wakePeakRssMB: num.optional() }),
   meetsTarget: z.boolean(),
+  meetsWakePeakTarget: z.boolean().optional(),
 });
 
 const CostCase = z.object({
@@ -286,6 +289,14 @@ export function formatTable(doc: BenchDocument): string {
     ]);
     rows.push(['', 'database growth (MB)', f(idle.engine.dbGrowthMB), f(idle.baseline.dbGrowthMB), f(idle.ratios.dbGrowth), '']);
     rows.push(['', 'wake all, drain (s)', f(idle.engine.wakeMs / 1000), f(idle.baseline.wakeMs / 1000), f(idle.ratios.wakeTime), '']);
+    rows.push([
+      '',
+      'worker RSS after the wake (peak) MB',
+      `${f(idle.engine.workerRssAfterWakeMB)} (${f(idle.engine.workerPeakRssThroughWakeMB)})`,
+      `${f(idle.baseline.workerRssAfterWakeMB)} (${f(idle.baseline.workerPeakRssThroughWakeMB)})`,
+      '',
+      `${ok(idle.meetsWakePeakTarget ?? false)} (peak ≤ ${idle.target.wakePeakRssMB ?? 800} MB)`,
+    ]);
   }
   if (cost) {
     for (const c of cost.journeys) {
