@@ -1,5 +1,6 @@
-// Workflow code is replayed from history, so workflows/, domain/, journeys/ and sdk/ must be deterministic:
-// no Node built-ins or I/O, no wall clock, no randomness. This test names the file and line that breaks it.
+// Workflow code is replayed from history, so workflows/, domain/, journeys/ and sdk/ must be deterministic
+// (no Node built-ins or I/O, no wall clock, no randomness) and leave zod's shared settings alone. This test
+// names the file and line that breaks it.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -40,6 +41,10 @@ const rules: Array<{ re: RegExp; why: string }> = [
   { re: /\bMath\.random\(/, why: 'uses randomness (use j.split or a hash of the customer)' },
   { re: /\bprocess\.env\b/, why: 'reads the environment (pass config in the workflow input)' },
   { re: /\bset(Timeout|Interval)\(/, why: 'uses a Node timer (use sleep)' },
+  {
+    re: /\bz\.config\(/,
+    why: "changes zod's global settings, which every workflow of a worker shares, frozen (worker/sharedZod.cjs): give a schema its own message ({ error })",
+  },
 ];
 
 // Deliberate, reviewed exceptions: workflow time is deterministic inside the Temporal sandbox.
@@ -77,10 +82,11 @@ test('workflows/, domain/, journeys/ and sdk/ use no Node built-ins, I/O, wall c
 });
 
 test('the check catches a forbidden line (it is not vacuous)', () => {
-  const sample = "import { readFile } from 'node:fs'; const t = Date.now(); Math.random();";
+  const sample = "import { readFile } from 'node:fs'; const t = Date.now(); Math.random(); z.config(z.locales.de());";
   expect(rules.filter((r) => r.re.test(sample)).map((r) => r.why)).toEqual([
     'imports a Node built-in',
     'reads the wall clock (use j.now() / workflow time)',
     'uses randomness (use j.split or a hash of the customer)',
+    expect.stringContaining("changes zod's global settings"),
   ]);
 });
