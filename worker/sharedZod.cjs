@@ -3,8 +3,9 @@
 // The SDK gives each workflow instance its own copy of every module in the bundle, except the modules named
 // in `preloadModules`: those are evaluated once, before any workflow, shared by all of them and deep-frozen.
 // zod was 600-700 KB of the ~940 KB and about 10 of the 14 ms that each workflow taken into the cache spent on
-// its module copies. zod keeps no state that one workflow could see from another (its registry is keyed by
-// schema objects, which stay per workflow), but it resets `lastIndex` on its built-in format patterns
+// its module copies. zod keeps no state that one workflow could see from another (its registry and parse
+// memoizer are keyed by schema objects, which stay per workflow; only `.meta({ id })` ids share one map, see
+// docs/authoring.md), but it resets `lastIndex` on its built-in format patterns
 // (`z.email()`, `.url()`, …) before each test, and on a frozen RegExp that assignment throws. The loader
 // below rewrites those resets to run only for a `g` or `y` pattern, the only kind whose `test` reads
 // `lastIndex` (zod's own patterns have neither flag; a journey's own pattern is per workflow, unfrozen).
