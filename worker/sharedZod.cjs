@@ -4,8 +4,9 @@
 // in `preloadModules`: those are evaluated once, before any workflow, shared by all of them and deep-frozen.
 // zod was 600-700 KB of the ~940 KB and about 10 of the 14 ms that each workflow taken into the cache spent on
 // its module copies. zod keeps no state that one workflow could see from another (its registry and parse
-// memoizer are keyed by schema objects, which stay per workflow; only `.meta({ id })` ids share one map, see
-// docs/authoring.md), but it resets `lastIndex` on its built-in format patterns
+// memoizer are keyed by schema objects, which stay per workflow; `.meta({ id })` ids share one map, see
+// docs/authoring.md; a recursive schema whose transform throws mid-parse leaves its partial entries on the
+// memoizer's module-level stack, now for the worker's life instead of the workflow's), but it resets `lastIndex` on its built-in format patterns
 // (`z.email()`, `.url()`, …) before each test, and on a frozen RegExp that assignment throws. The loader
 // below rewrites those resets to run only for a `g` or `y` pattern, the only kind whose `test` reads
 // `lastIndex` (zod's own patterns have neither flag; a journey's own pattern is per workflow, unfrozen).

@@ -42,7 +42,7 @@ const rules: Array<{ re: RegExp; why: string }> = [
   { re: /\bprocess\.env\b/, why: 'reads the environment (pass config in the workflow input)' },
   { re: /\bset(Timeout|Interval)\(/, why: 'uses a Node timer (use sleep)' },
   {
-    re: /\bz\.config\(/,
+    re: /\bz\.(core\.)?(config|setErrorMap)\(|['"]zod\/compile['"]|import\s*\{[^}]*\bconfig\b[^}]*\}\s*from\s*['"]zod/,
     why: "changes zod's global settings, which every workflow of a worker shares, frozen (worker/sharedZod.cjs): give a schema its own message ({ error })",
   },
 ];
@@ -83,10 +83,12 @@ test('workflows/, domain/, journeys/ and sdk/ use no Node built-ins, I/O, wall c
 
 test('the check catches a forbidden line (it is not vacuous)', () => {
   const sample = "import { readFile } from 'node:fs'; const t = Date.now(); Math.random(); z.config(z.locales.de());";
+  const more = ['z.setErrorMap(m);', "import 'zod/compile';", "import { config, z } from 'zod';", 'z.core.config({});'];
   expect(rules.filter((r) => r.re.test(sample)).map((r) => r.why)).toEqual([
     'imports a Node built-in',
     'reads the wall clock (use j.now() / workflow time)',
     'uses randomness (use j.split or a hash of the customer)',
     expect.stringContaining("changes zod's global settings"),
   ]);
+  for (const line of more) expect(rules.filter((r) => r.re.test(line)).map((r) => r.why)).toEqual([expect.stringContaining("changes zod's global settings")]);
 });
