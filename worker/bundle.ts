@@ -35,7 +35,8 @@ export function bundleInputsHash(): string {
     }
   };
   for (const dir of BUNDLE_INPUTS) add(join(root, dir));
-  for (const file of SHARED_ZOD_FILES) hash.update(readFileSync(file));
+  // How the bundle is built counts too: this file's options and the shared-zod loader.
+  for (const file of [__filename, ...SHARED_ZOD_FILES]) hash.update(readFileSync(file));
   hash.update(readFileSync(join(root, 'package-lock.json')));
   return hash.digest('hex').slice(0, 32);
 }
