@@ -13,11 +13,10 @@
 //
 // Plain CommonJS: webpack loads loaders with require(), also in the thread that worker/bundle.ts bundles in.
 
-const { dirname, join } = require('node:path');
+const { join } = require('node:path');
 
-/** zod's ESM entry: what `import { z } from 'zod'` resolves to in the bundle. The `require` build is another copy. */
-const ZOD_ENTRY = join(dirname(require.resolve('zod/package.json')), 'index.js');
-/** Sets zod's lazy defaults before the freeze (see the file). */
+/** Imports zod as the journeys do (its ESM build: a `require('zod')` would preload the CommonJS one, another
+ *  copy), which puts it in the shared modules, and sets its lazy defaults before the freeze (see the file). */
 const WARMUP = join(__dirname, 'zodWarmup.mjs');
 const ZOD_FILES = /[\\/]node_modules[\\/]zod[\\/].*\.js$/;
 const RESET = /([\w$.{}]+)\.lastIndex = 0;/g;
@@ -46,15 +45,10 @@ function withSharedZod(options = {}) {
   const hook = options.webpackConfigHook ?? ((config) => config);
   return {
     ...options,
-    preloadModules: [...(options.preloadModules ?? []), ZOD_ENTRY, WARMUP],
+    preloadModules: [...(options.preloadModules ?? []), WARMUP],
     webpackConfigHook: (config) => {
       config.module = config.module ?? {};
-      config.module.rules = [
-        ...(config.module.rules ?? []),
-        { test: ZOD_FILES, use: [{ loader: __filename }] },
-        // zod declares itself free of side effects, so webpack would drop the preload's bare require().
-        { test: (path) => path === ZOD_ENTRY, sideEffects: true },
-      ];
+      config.module.rules = [...(config.module.rules ?? []), { test: ZOD_FILES, use: [{ loader: __filename }] }];
       return hook(config);
     },
   };
@@ -62,5 +56,4 @@ function withSharedZod(options = {}) {
 
 module.exports = guardLastIndexResets;
 module.exports.withSharedZod = withSharedZod;
-module.exports.ZOD_ENTRY = ZOD_ENTRY;
 module.exports.SHARED_ZOD_FILES = [__filename, WARMUP];
